@@ -1,0 +1,62 @@
+/**
+ * Configuration: read from the environment once, validated, then passed around as a plain object.
+ * Nothing else in payseal reads process.env. Secrets (KEK, admin token) are held only as far as start-up
+ * needs them and are never logged.
+ */
+import path from 'node:path';
+import { PaysealError } from './errors.ts';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** PostgreSQL connection string; null means embedded PostgreSQL (PGlite) in dataDir. */
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  /** PAYSEAL_KEK, base64 of 32 bytes, as given (decoded and checked by src/keys/kek.ts). */
+  readonly kekBase64: string | null;
+  /** PAYSEAL_KEK_FILE: path of a file holding the base64 KEK. */
+  readonly kekFile: string | null;
+  /** PAYSEAL_ADMIN_TOKEN: bootstrap token with scope admin. */
+  readonly adminToken: string | null;
+  /** Requests per second allowed per client; 0 turns rate limiting off. PAYSEAL_RATE_LIMIT_RPS. */
+  readonly rateLimitRps: number;
+  /** Burst size of the per-client token bucket. PAYSEAL_RATE_LIMIT_BURST. */
+  readonly rateLimitBurst: number;
+  /** pino level: PAYSEAL_LOG_LEVEL. */
+  readonly logLevel: string;
+  /** How often (ms) each process re-reads the change counter, in addition to LISTEN/NOTIFY. */
+  readonly cacheRefreshMs: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function intFrom(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new PaysealError('config_invalid', `${name} must be a whole number, got ${JSON.stringify(raw)}`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new PaysealError('config_invalid', `${name} must be between ${min} and ${max}`);
+  return n;
+}
+
+function nonEmpty(env: Env, name: string): string | null {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? null : v.trim();
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = nonEmpty(env, 'DATABASE_URL');
+  return Object.freeze({
+    host: nonEmpty(env, 'HOST') ?? '127.0.0.1',
+    port: intFrom(env, 'PORT', 8080, 0, 65535),
+    databaseUrl,
+    dataDir: path.resolve(nonEmpty(env, 'PAYSEAL_DATA_DIR') ?? './data'),
+    kekBase64: nonEmpty(env, 'PAYSEAL_KEK'),
+    kekFile: nonEmpty(env, 'PAYSEAL_KEK_FILE'),
+    adminToken: nonEmpty(env, 'PAYSEAL_ADMIN_TOKEN'),
+    rateLimitRps: intFrom(env, 'PAYSEAL_RATE_LIMIT_RPS', 0, 0, 1_000_000),
+    rateLimitBurst: intFrom(env, 'PAYSEAL_RATE_LIMIT_BURST', 0, 0, 1_000_000),
+    logLevel: nonEmpty(env, 'PAYSEAL_LOG_LEVEL') ?? 'info',
+    cacheRefreshMs: intFrom(env, 'PAYSEAL_CACHE_REFRESH_MS', 500, 50, 60_000),
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * The one error type of payseal and its stable codes.
+ *
+ * Every failure a caller can see is a PaysealError with a snake_case code from ERROR_CODES; the HTTP status
+ * is derived from the code in exactly one place (httpStatusOf). Messages are for people: they name keys,
+ * versions and byte lengths, never key material, KEKs or tokens. Tests assert on `code`, never on `message`.
+ */
+
+/** Code → HTTP status. The table has a null prototype so a lookup never hits an inherited property. */
+const STATUS: Readonly<Record<string, number>> = Object.assign(Object.create(null) as Record<string, number>, {
+  invalid_request: 400,
+  unsupported_algorithm: 400,
+  key_type_mismatch: 400,
+  decryption_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  key_not_found: 404,
+  key_version_not_found: 404,
+  client_not_found: 404,
+  method_not_allowed: 405,
+  key_exists: 409,
+  client_exists: 409,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+  // Start-up and command-line failures; they never reach an HTTP caller, the status is nominal.
+  config_invalid: 500,
+  kek_missing: 500,
+  kek_mismatch: 500,
+});
+
+export type ErrorCode =
+  | 'invalid_request'
+  | 'unsupported_algorithm'
+  | 'key_type_mismatch'
+  | 'decryption_failed'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'key_not_found'
+  | 'key_version_not_found'
+  | 'client_not_found'
+  | 'method_not_allowed'
+  | 'key_exists'
+  | 'client_exists'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'internal'
+  | 'unavailable'
+  | 'config_invalid'
+  | 'kek_missing'
+  | 'kek_mismatch';
+
+export const ERROR_CODES: readonly ErrorCode[] = Object.freeze(Object.keys(STATUS) as ErrorCode[]);
+
+export class PaysealError extends Error {
+  readonly code: ErrorCode;
+  /** Extra, non-secret facts for the caller (for example `retry_after` seconds). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PaysealError';
+    this.code = code;
+    this.details = options?.details;
+  }
+
+  get status(): number {
+    return httpStatusOf(this.code);
+  }
+
+  /** The API's error body: `{"error": {"code", "message"}}`. */
+  toBody(): { error: { code: ErrorCode; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  return STATUS[code] ?? 500;
+}
+
+export function isPaysealError(e: unknown): e is PaysealError {
+  return e instanceof PaysealError;
+}

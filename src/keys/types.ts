@@ -1,0 +1,129 @@
+/**
+ * The key model of API.md as types, and the two services the API and the CLI call: KeyService (key rings and
+ * the hot-path lookups) and ClientService (API clients and their tokens). Implementations live beside this
+ * file; src/api and src/cli depend only on these interfaces.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { HashName, KeyType, KeyTypeSpec, Purpose } from '../crypto/types.ts';
+
+export type VersionState = 'active' | 'retired' | 'revoked' | 'destroyed';
+
+export interface KeyVersionInfo {
+  readonly version: number;
+  readonly state: VersionState;
+  readonly created_at: string;
+  readonly revoked_at?: string;
+  readonly destroyed_at?: string;
+}
+
+/** KeyInfo exactly as API.md. Timestamps are ISO 8601 UTC strings. */
+export interface KeyInfo {
+  readonly name: string;
+  readonly type: KeyType;
+  readonly purpose: Purpose;
+  readonly latest_version: number;
+  readonly min_version: number;
+  /** "90d", "12h", … or null for no scheduled rotation. */
+  readonly rotation_period: string | null;
+  readonly next_rotation_at: string | null;
+  readonly created_at: string;
+  /** Extension: DSA types are legacy (FIPS 186-5). */
+  readonly legacy?: boolean;
+  readonly versions: readonly KeyVersionInfo[];
+}
+
+export interface PublicKeyVersion {
+  readonly version: number;
+  readonly state: VersionState;
+  readonly public_key_pem: string;
+  /** Absent for DSA, which JWK cannot express. Carries kid "<name>:v<N>" and alg. */
+  readonly jwk?: Record<string, unknown>;
+}
+
+export interface PublicKeysInfo {
+  readonly name: string;
+  readonly type: KeyType;
+  readonly versions: readonly PublicKeyVersion[];
+}
+
+/** Who made a change: "client:<name>" for API callers, "cli:<os user>" for the command line, "system" for the scheduler. */
+export type Actor = string;
+
+/** The newest version of a key, ready to sign or encrypt. `privateKey` is a KeyObject (never serialised). */
+export interface UsableKey {
+  readonly name: string;
+  readonly spec: KeyTypeSpec;
+  readonly version: number;
+  readonly key: KeyObject;
+}
+
+/**
+ * The outcome of asking for a version to verify or decrypt with. A version that exists but may not be used
+ * is not an error: verify answers `valid: false` with the reason.
+ */
+export type VersionLookup =
+  | { readonly ok: true; readonly key: UsableKey }
+  | { readonly ok: false; readonly reason: 'key_version_revoked' | 'below_min_version' | 'unknown_version' | 'key_version_destroyed' };
+
+export interface KeyConfigChange {
+  /** null clears scheduled rotation; undefined leaves it as it is. */
+  readonly rotation_period?: string | null;
+  readonly min_version?: number;
+}
+
+export interface RotateDueResult {
+  readonly rotated: readonly { readonly name: string; readonly version: number }[];
+  readonly failed: readonly { readonly name: string; readonly code: string; readonly message: string }[];
+}
+
+export interface KeyService {
+  /** Throws key_exists, invalid_request (bad name or period), unsupported_algorithm (bad type). */
+  create(name: string, type: string, rotationPeriod: string | null, actor: Actor): Promise<KeyInfo>;
+  list(): Promise<KeyInfo[]>;
+  /** Throws key_not_found. */
+  get(name: string): Promise<KeyInfo>;
+  /** New version in one transaction under a row lock: concurrent rotations give consecutive versions. */
+  rotate(name: string, actor: Actor): Promise<KeyInfo>;
+  /** Rotates every key whose next_rotation_at has passed; one key's failure does not stop the rest. */
+  rotateDue(actor: Actor, now?: Date): Promise<RotateDueResult>;
+  /** min_version only rises and never above latest_version (invalid_request otherwise). */
+  configure(name: string, change: KeyConfigChange, actor: Actor): Promise<KeyInfo>;
+  /** The newest version cannot be revoked or destroyed (conflict); key_version_not_found for a missing version. */
+  revoke(name: string, version: number, actor: Actor): Promise<KeyInfo>;
+  destroy(name: string, version: number, actor: Actor): Promise<KeyInfo>;
+  publicKeys(name: string): Promise<PublicKeysInfo>;
+  /** Every non-revoked version of every asymmetric key that JWK can express. */
+  jwks(): Promise<{ keys: Record<string, unknown>[] }>;
+
+  /** Hot path, served from the cache. Throws key_not_found, key_type_mismatch (wrong purpose). */
+  latestFor(name: string, purpose: Purpose): Promise<UsableKey>;
+  /** Verification / decryption key for a given version, applying revoke, destroy and min_version. */
+  versionFor(name: string, version: number, purpose: Purpose, use: 'verify' | 'decrypt'): Promise<VersionLookup>;
+}
+
+export interface ClientInfo {
+  readonly name: string;
+  readonly scopes: readonly string[];
+  readonly created_at: string;
+}
+
+export interface AuthenticatedClient {
+  readonly name: string;
+  readonly scopes: readonly string[];
+}
+
+export interface ClientService {
+  /** Returns the token once; only its SHA-256 is stored. Throws client_exists, invalid_request. */
+  create(name: string, scopes: readonly string[], actor: Actor): Promise<ClientInfo & { token: string }>;
+  list(): Promise<ClientInfo[]>;
+  /** Throws client_not_found. The token stops working on every process within a second. */
+  remove(name: string, actor: Actor): Promise<void>;
+  /** Looks the token's SHA-256 up (cached), compares in constant time; null when unknown. */
+  authenticate(token: string): Promise<AuthenticatedClient | null>;
+  /** Makes sure a client named `admin` with scope admin exists and holds this token (PAYSEAL_ADMIN_TOKEN). */
+  ensureAdmin(token: string, actor: Actor): Promise<void>;
+  /** True when no client exists yet (first start). */
+  isEmpty(): Promise<boolean>;
+}
+
+export type { HashName };
