@@ -1,0 +1,21 @@
+/**
+ * POST /v1/keys/{name}/rewrap (decrypt:name and encrypt:name): re-encrypts under the newest version. Takes
+ * batch_input too (an extension: API.md lists batches for sign, verify, encrypt and decrypt).
+ */
+import { z } from 'zod';
+import { operationRoute } from '../_internal/operation-route.ts';
+import { openRewrapper, rewrapItemSchema } from '../_internal/rewrap.ts';
+
+export const rewrapRoute = operationRoute({
+  verb: 'rewrap',
+  summary: 'Decrypt and encrypt again under the newest version',
+  scopes: (name) => [`decrypt:${name}`, `encrypt:${name}`],
+  item: rewrapItemSchema,
+  shared: {},
+  result: z.object({ ciphertext: z.string(), key_version: z.number().int() }),
+  errors: { 400: { description: 'invalid_request, decryption_failed, key_type_mismatch' }, 404: { description: 'key_not_found' } },
+  async open(deps, name) {
+    const rewrapper = await openRewrapper(deps.runtime.keys, name);
+    return { spec: rewrapper.spec, run: (item, _defaults, prefix) => rewrapper.rewrap(item, prefix) };
+  },
+});
