@@ -3,6 +3,8 @@
  * Implemented by src/keys/runtime.ts (openRuntime).
  */
 import type { Config } from '../config.ts';
+import type { KekRotateOptions, KekRotateResult } from './kek-rotate.ts';
+import type { Db } from './store/db.ts';
 import type { ClientService, KeyService } from './types.ts';
 
 export interface Runtime {
@@ -16,6 +18,17 @@ export interface Runtime {
   /** Things the operator must see once at start (a generated KEK and where it lives, warnings). Never secrets. */
   readonly notices: readonly string[];
   close(): Promise<void>;
+  /**
+   * Added by the keys issue. The store itself (query / transaction / listen), for other rooms that keep
+   * their own tables beside the keys (the ledger): one schema, one set of SQL on both backends.
+   */
+  readonly db: Db;
+  /** Embedded mode: 'files' when this process opened the data dir, 'socket' when it reached a running service. */
+  readonly via: 'postgres' | 'files' | 'socket';
+  /** Id (fingerprint) of the KEK that wraps new keys. Never the KEK itself. */
+  readonly kekId: string;
+  /** Re-wraps every private key under the KEK given as base64 (payseal kek rotate); resumable. */
+  rotateKek(newKekBase64: string, options: KekRotateOptions): Promise<KekRotateResult>;
 }
 
 export interface RuntimeOptions {

@@ -1,0 +1,38 @@
+/**
+ * Changes a key's rotation_period and/or min_version (PATCH /v1/keys/{name}). min_version only rises and
+ * never passes latest_version (Vault's min_decryption_version rule): lowering it would silently re-enable
+ * versions an incident response meant to retire.
+ */
+import { PaysealError } from '../errors.ts';
+import { mutate, type KeyContext } from './_context.ts';
+import { assertKeyName, parseRotationPeriod } from './naming.ts';
+import { recordEvent } from './store/events.ts';
+import { selectKey, setMinVersion, setRotationPeriod } from './store/key-rows.ts';
+import type { KeyConfigChange } from './types.ts';
+
+export async function configureKey(ctx: KeyContext, name: string, change: KeyConfigChange, actor: string): Promise<void> {
+  assertKeyName(name);
+  const periodMs = change.rotation_period === undefined ? undefined : parseRotationPeriod(change.rotation_period);
+  const min = change.min_version;
+  if (min !== undefined && (typeof min !== 'number' || !Number.isSafeInteger(min) || min < 1)) {
+    throw new PaysealError('invalid_request', 'min_version must be a whole number from 1');
+  }
+  await mutate(ctx, async (tx) => {
+    const k = await selectKey(tx, name, true);
+    if (!k) throw new PaysealError('key_not_found', `key ${name} does not exist`);
+    const detail: Record<string, unknown> = {};
+    if (min !== undefined) {
+      if (min < k.min_version) throw new PaysealError('invalid_request', `min_version may only rise (it is ${k.min_version})`);
+      if (min > k.latest_version) throw new PaysealError('invalid_request', `min_version may not exceed latest_version (${k.latest_version})`);
+      if (min !== k.min_version) {
+        await setMinVersion(tx, name, min);
+        detail.min_version = min;
+      }
+    }
+    if (periodMs !== undefined) {
+      await setRotationPeriod(tx, name, change.rotation_period ?? null, periodMs);
+      detail.rotation_period = change.rotation_period ?? null;
+    }
+    await recordEvent(tx, { actor, op: 'key_configure', key: name, detail });
+  });
+}

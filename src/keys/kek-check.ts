@@ -1,0 +1,56 @@
+/**
+ * Start-up check that this process holds the right KEK(s), so a wrong KEK is named at start (kek_mismatch)
+ * instead of surfacing later as keys that fail to unwrap. Rules:
+ * - every private half still stored must be wrapped under a KEK the process holds;
+ * - once a KEK is established (a kek_checks row), a process must hold one whose check row unwraps;
+ * - the current KEK gets its own check row (fresh store, or a new KEK introduced beside an accepted previous one).
+ */
+import crypto from 'node:crypto';
+import { PaysealError } from '../errors.ts';
+import { asBuffer, type Queryable } from './store/db.ts';
+import { ringFind, ringIds, type Kek, type KekRing } from './kek.ts';
+
+/** The check value is wrapped as the (impossible) key name "" version 0, so it can never pass for a real row. */
+const CHECK_NAME = '';
+const CHECK_VERSION = 0;
+const CHECK_VALUE = Buffer.from('payseal kek check v1');
+
+export async function registerKek(q: Queryable, kek: Kek): Promise<void> {
+  await q.query('INSERT INTO kek_checks (kek_id, wrapped) VALUES ($1, $2) ON CONFLICT (kek_id) DO NOTHING', [
+    kek.id,
+    kek.wrap(CHECK_VALUE, CHECK_NAME, CHECK_VERSION),
+  ]);
+}
+
+export async function checkKeks(q: Queryable, ring: KekRing): Promise<void> {
+  const ids = ringIds(ring);
+  const inUse = await q.query<{ kek_id: string; n: number }>(
+    'SELECT kek_id, count(*)::int AS n FROM key_versions WHERE wrapped IS NOT NULL GROUP BY kek_id',
+  );
+  for (const row of inUse) {
+    if (!ids.includes(row.kek_id)) {
+      throw new PaysealError(
+        'kek_mismatch',
+        `${row.n} private key(s) are wrapped under KEK ${row.kek_id}, but this process holds KEK ${ids.join(' and ')}: ` +
+          'check PAYSEAL_KEK / PAYSEAL_KEK_FILE (and PAYSEAL_KEK_PREVIOUS during a KEK rotation)',
+      );
+    }
+  }
+  const checks = await q.query<{ kek_id: string; wrapped: unknown }>('SELECT kek_id, wrapped FROM kek_checks');
+  let established = false;
+  for (const row of checks) {
+    const kek = ringFind(ring, row.kek_id);
+    if (!kek) continue;
+    const value = kek.unwrap(asBuffer(row.wrapped), CHECK_NAME, CHECK_VERSION);
+    if (!crypto.timingSafeEqual(value, CHECK_VALUE)) throw new PaysealError('kek_mismatch', `KEK ${kek.id} fails its check row`);
+    established = true;
+  }
+  if (checks.length > 0 && !established) {
+    throw new PaysealError(
+      'kek_mismatch',
+      `this store was set up with KEK ${checks.map((c) => c.kek_id).join(', ')}, but this process holds KEK ${ids.join(' and ')}: ` +
+        'check PAYSEAL_KEK / PAYSEAL_KEK_FILE',
+    );
+  }
+  await registerKek(q, ring.current);
+}

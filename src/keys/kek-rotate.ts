@@ -1,0 +1,95 @@
+/**
+ * KEK rotation: re-wraps every stored private half under a new KEK, in batches of `batchSize` rows, each
+ * batch its own short transaction (row locks held for milliseconds, so the service keeps rotating and
+ * signing meanwhile). Rows record their kek_id, which makes the job resumable: a run that is interrupted
+ * (signal, crash) leaves some rows under the old KEK and some under the new, and the next run picks up the
+ * rest. Only when no row is left under another KEK are the old KEKs' check rows removed, after which a
+ * process holding only an old KEK is refused at start (kek_mismatch).
+ */
+import { PaysealError } from '../errors.ts';
+import { mutate, type KeyContext } from './_context.ts';
+import { registerKek } from './kek-check.ts';
+import { ringFind, type Kek } from './kek.ts';
+import { asBuffer } from './store/db.ts';
+import { recordEvent } from './store/events.ts';
+
+export interface KekRotateProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface KekRotateOptions {
+  readonly actor: string;
+  readonly batchSize?: number;
+  readonly onProgress?: (p: KekRotateProgress) => void;
+  /** Stops between batches; the run reports completed: false and can be resumed. */
+  readonly signal?: AbortSignal;
+}
+
+export interface KekRotateResult {
+  readonly newKekId: string;
+  readonly rewrapped: number;
+  readonly remaining: number;
+  readonly completed: boolean;
+}
+
+const countRemaining = async (ctx: KeyContext, newId: string): Promise<number> =>
+  Number(
+    (await ctx.db.query<{ n: string }>('SELECT count(*)::text AS n FROM key_versions WHERE wrapped IS NOT NULL AND kek_id <> $1', [newId]))[0]?.n ?? 0,
+  );
+
+export async function rotateKek(ctx: KeyContext, newKek: Kek, options: KekRotateOptions): Promise<KekRotateResult> {
+  const batchSize = options.batchSize ?? 100;
+  await ctx.db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('payseal:kek:' || current_schema()))`);
+    await registerKek(tx, newKek);
+  });
+  const total = await countRemaining(ctx, newKek.id);
+  let done = 0;
+  options.onProgress?.({ done, total });
+  for (;;) {
+    if (options.signal?.aborted) {
+      return { newKekId: newKek.id, rewrapped: done, remaining: await countRemaining(ctx, newKek.id), completed: false };
+    }
+    const n = await ctx.db.transaction(async (tx) => {
+      const rows = await tx.query<{ key: string; version: number; wrapped: unknown; kek_id: string }>(
+        `SELECT key, version, wrapped, kek_id FROM key_versions
+         WHERE wrapped IS NOT NULL AND kek_id <> $1 ORDER BY key, version LIMIT $2 FOR UPDATE`,
+        [newKek.id, batchSize],
+      );
+      for (const r of rows) {
+        const old = ringFind(ctx.ring, r.kek_id);
+        if (!old) throw new PaysealError('kek_mismatch', `${r.key} v${r.version} is wrapped under KEK ${r.kek_id}, which this process does not hold`);
+        const plain = old.unwrap(asBuffer(r.wrapped), r.key, r.version);
+        try {
+          await tx.query('UPDATE key_versions SET wrapped = $3, kek_id = $4 WHERE key = $1 AND version = $2', [
+            r.key,
+            r.version,
+            newKek.wrap(plain, r.key, r.version),
+            newKek.id,
+          ]);
+        } finally {
+          plain.fill(0);
+        }
+      }
+      return rows.length;
+    });
+    if (n === 0) break;
+    done += n;
+    options.onProgress?.({ done, total: Math.max(total, done) });
+  }
+  // Finish: drop the old KEKs' check rows only when nothing is left under them (rows may have been added
+  // under an old KEK by a process still wrapping with it; then this run reports them and stays incomplete).
+  const remaining = await mutate(ctx, async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('payseal:kek:' || current_schema()))`);
+    const left = Number(
+      (await tx.query<{ n: string }>('SELECT count(*)::text AS n FROM key_versions WHERE wrapped IS NOT NULL AND kek_id <> $1', [newKek.id]))[0]?.n ?? 0,
+    );
+    if (left === 0) {
+      await tx.query('DELETE FROM kek_checks WHERE kek_id <> $1', [newKek.id]);
+      await recordEvent(tx, { actor: options.actor, op: 'kek_rotate', detail: { kek_id: newKek.id, rewrapped: done } });
+    }
+    return left;
+  });
+  return { newKekId: newKek.id, rewrapped: done, remaining, completed: remaining === 0 };
+}

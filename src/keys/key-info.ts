@@ -1,0 +1,58 @@
+/**
+ * Rows → the API's views of a key (KeyInfo, PublicKeysInfo) and the state rule of API.md: the newest version
+ * is active; an older one is revoked once revoked (revocation outranks destruction: a revoked version never
+ * verifies, even though a destroyed signing key's public half otherwise would), destroyed once destroyed,
+ * else retired.
+ */
+import { importPublic, publicJwk } from '../crypto/index.ts';
+import type { KeyTypeSpec } from '../crypto/types.ts';
+import type { KeyRow, VersionRow } from './store/key-rows.ts';
+import type { KeyInfo, KeyVersionInfo, PublicKeysInfo, PublicKeyVersion, VersionState } from './types.ts';
+
+export function stateOf(v: VersionRow, latest: number): VersionState {
+  if (v.revoked_at !== null) return 'revoked';
+  if (v.destroyed_at !== null) return 'destroyed';
+  return v.version === latest ? 'active' : 'retired';
+}
+
+export function toKeyInfo(k: KeyRow, spec: KeyTypeSpec, versions: readonly VersionRow[]): KeyInfo {
+  const vs: KeyVersionInfo[] = versions.map((v) => ({
+    version: v.version,
+    state: stateOf(v, k.latest_version),
+    created_at: v.created_at,
+    ...(v.revoked_at !== null ? { revoked_at: v.revoked_at } : {}),
+    ...(v.destroyed_at !== null ? { destroyed_at: v.destroyed_at } : {}),
+  }));
+  return {
+    name: k.name,
+    type: spec.type,
+    purpose: spec.purpose,
+    latest_version: k.latest_version,
+    min_version: k.min_version,
+    rotation_period: k.rotation_period,
+    next_rotation_at: k.next_rotation_at,
+    created_at: k.created_at,
+    ...(spec.legacy ? { legacy: true } : {}),
+    versions: vs,
+  };
+}
+
+export function kidOf(name: string, version: number): string {
+  return `${name}:v${version}`;
+}
+
+/** Public halves of every version of a signing key; jwk where JWK can express the type (not DSA). */
+export function toPublicKeys(k: KeyRow, spec: KeyTypeSpec, versions: readonly VersionRow[]): PublicKeysInfo {
+  const out: PublicKeyVersion[] = [];
+  for (const v of versions) {
+    if (v.public_pem === null) continue;
+    const jwk = publicJwk(spec, importPublic(spec, v.public_pem), kidOf(k.name, v.version));
+    out.push({
+      version: v.version,
+      state: stateOf(v, k.latest_version),
+      public_key_pem: v.public_pem,
+      ...(jwk ? { jwk } : {}),
+    });
+  }
+  return { name: k.name, type: spec.type, versions: out };
+}

@@ -1,0 +1,126 @@
+/**
+ * KeyService (types.ts) wired from the operation modules: mutations go to create/rotate/configure/revoke,
+ * reads and the hot path go through the KeyCache. latestFor and versionFor answer from memory once a key
+ * is cached; the first lookup after a change loads the key again.
+ */
+import { importPublic, publicJwk } from '../crypto/index.ts';
+import type { Purpose } from '../crypto/types.ts';
+import { PaysealError } from '../errors.ts';
+import type { KeyContext } from './_context.ts';
+import { configureKey } from './configure.ts';
+import { createKey } from './create.ts';
+import { KeyCache, type CachedKey } from './key-cache.ts';
+import { kidOf, toKeyInfo, toPublicKeys } from './key-info.ts';
+import { assertKeyName } from './naming.ts';
+import { destroyVersion, revokeVersion } from './revoke.ts';
+import { rotateDueKeys, rotateKey } from './rotate.ts';
+import { selectAllKeys } from './store/key-rows.ts';
+import type { KeyInfo, KeyService, PublicKeysInfo, UsableKey, VersionLookup } from './types.ts';
+import { resolveKeyType } from '../crypto/index.ts';
+
+function notFound(name: string): PaysealError {
+  return new PaysealError('key_not_found', `key ${name} does not exist`);
+}
+
+function checkPurpose(e: CachedKey, purpose: Purpose): void {
+  if (e.spec.purpose !== purpose) {
+    throw new PaysealError('key_type_mismatch', `key ${e.row.name} is a ${e.spec.type} key (${e.spec.purpose}), not a ${purpose} key`);
+  }
+}
+
+export interface KeyServiceImpl extends KeyService {
+  readonly cache: KeyCache;
+}
+
+export function createKeyService(ctx: KeyContext): KeyServiceImpl {
+  const cache = new KeyCache(ctx.db, ctx.ring, ctx.feed);
+
+  async function entryOrThrow(name: string): Promise<CachedKey> {
+    const e = await cache.entry(assertKeyName(name));
+    if (!e) throw notFound(name);
+    return e;
+  }
+
+  async function get(name: string): Promise<KeyInfo> {
+    const e = await entryOrThrow(name);
+    return toKeyInfo(e.row, e.spec, [...e.versions.values()]);
+  }
+
+  async function list(): Promise<KeyInfo[]> {
+    const { keys, versions } = await selectAllKeys(ctx.db);
+    return keys.map((k) => toKeyInfo(k, resolveKeyType(k.type), versions.filter((v) => v.key === k.name)));
+  }
+
+  return {
+    cache,
+    get,
+    list,
+    async create(name, type, rotationPeriod, actor) {
+      await createKey(ctx, name, type, rotationPeriod, actor);
+      return get(name);
+    },
+    async rotate(name, actor) {
+      await rotateKey(ctx, name, actor);
+      return get(name);
+    },
+    rotateDue: (actor, now) => rotateDueKeys(ctx, actor, now),
+    async configure(name, change, actor) {
+      await configureKey(ctx, name, change, actor);
+      return get(name);
+    },
+    async revoke(name, version, actor) {
+      await revokeVersion(ctx, name, version, actor);
+      return get(name);
+    },
+    async destroy(name, version, actor) {
+      await destroyVersion(ctx, name, version, actor);
+      return get(name);
+    },
+    async publicKeys(name): Promise<PublicKeysInfo> {
+      const e = await entryOrThrow(name);
+      checkPurpose(e, 'sign');
+      return toPublicKeys(e.row, e.spec, [...e.versions.values()]);
+    },
+    jwks() {
+      return cache.memo('jwks', async () => {
+        const { keys, versions } = await selectAllKeys(ctx.db);
+        const out: Record<string, unknown>[] = [];
+        for (const k of keys) {
+          const spec = resolveKeyType(k.type);
+          if (spec.purpose !== 'sign') continue;
+          for (const v of versions) {
+            if (v.key !== k.name || v.revoked_at !== null || v.public_pem === null) continue;
+            const jwk = publicJwk(spec, importPublic(spec, v.public_pem), kidOf(k.name, v.version));
+            if (jwk) out.push(jwk);
+          }
+        }
+        return { keys: out };
+      });
+    },
+
+    async latestFor(name, purpose): Promise<UsableKey> {
+      const hit = cache.peek(name);
+      if (hit && hit.latest && hit.spec.purpose === purpose) return hit.latest;
+      const e = hit ?? (await entryOrThrow(name));
+      checkPurpose(e, purpose);
+      const usable = cache.privateOf(e, e.row.latest_version);
+      e.latest = usable;
+      return usable;
+    },
+
+    async versionFor(name, version, purpose, use): Promise<VersionLookup> {
+      const e = cache.peek(name) ?? (await entryOrThrow(name));
+      checkPurpose(e, purpose);
+      if (use === 'verify' ? purpose !== 'sign' : purpose !== 'encrypt') {
+        throw new PaysealError('key_type_mismatch', `cannot ${use} with a ${purpose} key`);
+      }
+      const v = Number.isSafeInteger(version) ? e.versions.get(version) : undefined;
+      if (!v) return { ok: false, reason: 'unknown_version' };
+      if (v.revoked_at !== null) return { ok: false, reason: 'key_version_revoked' };
+      if (version < e.row.min_version) return { ok: false, reason: 'below_min_version' };
+      if (use === 'verify') return { ok: true, key: cache.publicOf(e, version) };
+      if (v.destroyed_at !== null || v.wrapped === null) return { ok: false, reason: 'key_version_destroyed' };
+      return { ok: true, key: cache.privateOf(e, version) };
+    },
+  };
+}

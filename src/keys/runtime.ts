@@ -1,0 +1,83 @@
+/**
+ * openRuntime: everything a process needs before it serves a request or runs a command. In order: KEKs
+ * (refusing start without one on a shared database), the store (pg Pool on DATABASE_URL, else the embedded
+ * data dir or a running service's socket), migrations, the KEK check, the change feed, then the services.
+ * Anything that fails on the way closes what was opened.
+ */
+import type { Config } from '../config.ts';
+import { PaysealError } from '../errors.ts';
+import type { KeyContext } from './_context.ts';
+import { ChangeFeed } from './change-feed.ts';
+import { createClientService } from './clients.ts';
+import { checkKeks } from './kek-check.ts';
+import { loadKeks } from './kek-load.ts';
+import { rotateKek } from './kek-rotate.ts';
+import { parseKek } from './kek.ts';
+import { createKeyService } from './key-service.ts';
+import type { Runtime, RuntimeOptions } from './runtime-types.ts';
+import { mapDbError, type Db } from './store/db.ts';
+import { openEmbedded } from './store/embedded.ts';
+import { changeChannel } from './store/events.ts';
+import { migrate } from './store/migrate.ts';
+import { openPgDb } from './store/pg.ts';
+
+export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const { ring, notices } = loadKeks(config);
+  let db: Db;
+  let closeStore: () => Promise<void>;
+  let via: Runtime['via'];
+  if (config.databaseUrl !== null) {
+    db = openPgDb({ kind: 'postgres', config: { connectionString: config.databaseUrl, connectionTimeoutMillis: 10_000 } });
+    closeStore = () => db.close();
+    via = 'postgres';
+  } else {
+    const store = await openEmbedded(config.dataDir, options.role);
+    db = store.db;
+    closeStore = store.close;
+    via = store.via;
+  }
+  let feed: ChangeFeed | null = null;
+  try {
+    await migrate(db);
+    await db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('payseal:kek:' || current_schema()))`);
+      await checkKeks(tx, ring);
+    });
+    feed = new ChangeFeed(db, await changeChannel(db), config.cacheRefreshMs);
+    await feed.start();
+  } catch (e) {
+    await feed?.stop();
+    await closeStore().catch(() => {});
+    throw mapDbError(e);
+  }
+  const ctx: KeyContext = { db, ring, feed };
+  const keys = createKeyService(ctx);
+  const clients = createClientService(ctx);
+  let closed = false;
+  const changes = feed;
+  return {
+    config,
+    mode: config.databaseUrl !== null ? 'postgres' : 'embedded',
+    via,
+    keys,
+    clients,
+    db,
+    kekId: ring.current.id,
+    notices: Object.freeze([...notices]),
+    async ping() {
+      try {
+        await db.query('SELECT 1');
+      } catch (e) {
+        const m = mapDbError(e);
+        throw m instanceof PaysealError ? m : new PaysealError('unavailable', 'the database is unavailable', { cause: e });
+      }
+    },
+    rotateKek: (newKekBase64, opts) => rotateKek(ctx, parseKek(newKekBase64, 'the new KEK'), opts),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await changes.stop();
+      await closeStore();
+    },
+  };
+}

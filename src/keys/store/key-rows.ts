@@ -1,0 +1,141 @@
+/**
+ * All SQL about keys and their versions (the key repository). Functions take a Queryable so callers choose
+ * whether a statement runs alone or inside their transaction.
+ */
+import { asBuffer, isoOrNull, type Queryable } from './db.ts';
+
+export interface KeyRow {
+  readonly name: string;
+  readonly type: string;
+  readonly min_version: number;
+  readonly latest_version: number;
+  readonly rotation_period: string | null;
+  readonly next_rotation_at: string | null;
+  readonly created_at: string;
+}
+
+export interface VersionRow {
+  readonly key: string;
+  readonly version: number;
+  readonly public_pem: string | null;
+  readonly wrapped: Buffer | null;
+  readonly kek_id: string | null;
+  readonly created_at: string;
+  readonly revoked_at: string | null;
+  readonly destroyed_at: string | null;
+}
+
+const KEY_COLUMNS = 'name, type, min_version, latest_version, rotation_period, next_rotation_at, created_at';
+const VERSION_COLUMNS = 'key, version, public_pem, wrapped, kek_id, created_at, revoked_at, destroyed_at';
+
+function keyRow(r: Record<string, unknown>): KeyRow {
+  return {
+    name: String(r.name),
+    type: String(r.type),
+    min_version: Number(r.min_version),
+    latest_version: Number(r.latest_version),
+    rotation_period: r.rotation_period === null ? null : String(r.rotation_period),
+    next_rotation_at: isoOrNull(r.next_rotation_at),
+    created_at: isoOrNull(r.created_at) ?? '',
+  };
+}
+
+function versionRow(r: Record<string, unknown>): VersionRow {
+  return {
+    key: String(r.key),
+    version: Number(r.version),
+    public_pem: r.public_pem === null ? null : String(r.public_pem),
+    wrapped: r.wrapped === null ? null : asBuffer(r.wrapped),
+    kek_id: r.kek_id === null ? null : String(r.kek_id),
+    created_at: isoOrNull(r.created_at) ?? '',
+    revoked_at: isoOrNull(r.revoked_at),
+    destroyed_at: isoOrNull(r.destroyed_at),
+  };
+}
+
+export async function selectKey(q: Queryable, name: string, forUpdate = false): Promise<KeyRow | null> {
+  const rows = await q.query(`SELECT ${KEY_COLUMNS} FROM keys WHERE name = $1${forUpdate ? ' FOR UPDATE' : ''}`, [name]);
+  return rows[0] ? keyRow(rows[0]) : null;
+}
+
+export async function selectVersions(q: Queryable, name: string): Promise<VersionRow[]> {
+  const rows = await q.query(`SELECT ${VERSION_COLUMNS} FROM key_versions WHERE key = $1 ORDER BY version`, [name]);
+  return rows.map(versionRow);
+}
+
+export async function selectAllKeys(q: Queryable): Promise<{ keys: KeyRow[]; versions: VersionRow[] }> {
+  const keys = (await q.query(`SELECT ${KEY_COLUMNS} FROM keys ORDER BY name`)).map(keyRow);
+  const versions = (await q.query(`SELECT ${VERSION_COLUMNS} FROM key_versions ORDER BY key, version`)).map(versionRow);
+  return { keys, versions };
+}
+
+/** Inserts the key row with latest_version 1; false when the name is taken. */
+export async function insertKey(q: Queryable, name: string, type: string, period: string | null, periodMs: number | null): Promise<boolean> {
+  const rows = await q.query(
+    `INSERT INTO keys (name, type, min_version, latest_version, rotation_period, next_rotation_at)
+     VALUES ($1, $2, 1, 1, $3, CASE WHEN $4::bigint IS NULL THEN NULL ELSE now() + $4::bigint * interval '1 millisecond' END)
+     ON CONFLICT (name) DO NOTHING RETURNING name`,
+    [name, type, period, periodMs],
+  );
+  return rows.length === 1;
+}
+
+export async function insertVersion(
+  q: Queryable,
+  v: { key: string; version: number; publicPem: string | null; wrapped: Buffer; kekId: string },
+): Promise<void> {
+  await q.query('INSERT INTO key_versions (key, version, public_pem, wrapped, kek_id) VALUES ($1, $2, $3, $4, $5)', [
+    v.key,
+    v.version,
+    v.publicPem,
+    v.wrapped,
+    v.kekId,
+  ]);
+}
+
+/** After a rotation: the new latest version and, for scheduled keys, the next due time from now. */
+export async function setLatest(q: Queryable, name: string, version: number, periodMs: number | null): Promise<void> {
+  await q.query(
+    `UPDATE keys SET latest_version = $2,
+       next_rotation_at = CASE WHEN $3::bigint IS NULL THEN NULL ELSE now() + $3::bigint * interval '1 millisecond' END
+     WHERE name = $1`,
+    [name, version, periodMs],
+  );
+}
+
+export async function setRotationPeriod(q: Queryable, name: string, period: string | null, periodMs: number | null): Promise<void> {
+  await q.query(
+    `UPDATE keys SET rotation_period = $2,
+       next_rotation_at = CASE WHEN $3::bigint IS NULL THEN NULL ELSE now() + $3::bigint * interval '1 millisecond' END
+     WHERE name = $1`,
+    [name, period, periodMs],
+  );
+}
+
+export async function setMinVersion(q: Queryable, name: string, minVersion: number): Promise<void> {
+  await q.query('UPDATE keys SET min_version = $2 WHERE name = $1', [name, minVersion]);
+}
+
+export async function markRevoked(q: Queryable, name: string, version: number): Promise<void> {
+  await q.query('UPDATE key_versions SET revoked_at = now() WHERE key = $1 AND version = $2 AND revoked_at IS NULL', [name, version]);
+}
+
+/** Destroy erases the wrapped private half; the public half (signing keys) stays for verification. */
+export async function markDestroyed(q: Queryable, name: string, version: number): Promise<void> {
+  await q.query(
+    'UPDATE key_versions SET destroyed_at = now(), wrapped = NULL, kek_id = NULL WHERE key = $1 AND version = $2 AND destroyed_at IS NULL',
+    [name, version],
+  );
+}
+
+export async function selectDueKeyNames(q: Queryable, now: Date): Promise<string[]> {
+  const rows = await q.query<{ name: string }>(
+    'SELECT name FROM keys WHERE next_rotation_at IS NOT NULL AND next_rotation_at <= $1 ORDER BY name',
+    [now.toISOString()],
+  );
+  return rows.map((r) => r.name);
+}
+
+export async function addUses(q: Queryable, name: string, version: number, count: number): Promise<void> {
+  await q.query('UPDATE key_versions SET use_count = use_count + $3 WHERE key = $1 AND version = $2', [name, version, count]);
+}
