@@ -16,6 +16,12 @@ export interface Config {
   readonly kekBase64: string | null;
   /** PAYSEAL_KEK_FILE: path of a file holding the base64 KEK. */
   readonly kekFile: string | null;
+  /**
+   * PAYSEAL_KEK_PREVIOUS / PAYSEAL_KEK_PREVIOUS_FILE: during a KEK rotation, the outgoing KEK, accepted for
+   * unwrapping only (src/keys/kek-load.ts). Optional so hand-built configs need not name them.
+   */
+  readonly kekPreviousBase64?: string | null;
+  readonly kekPreviousFile?: string | null;
   /** PAYSEAL_ADMIN_TOKEN: bootstrap token with scope admin. */
   readonly adminToken: string | null;
   /** Requests per second allowed per client; 0 turns rate limiting off. PAYSEAL_RATE_LIMIT_RPS. */
@@ -53,6 +59,8 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(nonEmpty(env, 'PAYSEAL_DATA_DIR') ?? './data'),
     kekBase64: nonEmpty(env, 'PAYSEAL_KEK'),
     kekFile: nonEmpty(env, 'PAYSEAL_KEK_FILE'),
+    kekPreviousBase64: nonEmpty(env, 'PAYSEAL_KEK_PREVIOUS'),
+    kekPreviousFile: nonEmpty(env, 'PAYSEAL_KEK_PREVIOUS_FILE'),
     adminToken: nonEmpty(env, 'PAYSEAL_ADMIN_TOKEN'),
     rateLimitRps: intFrom(env, 'PAYSEAL_RATE_LIMIT_RPS', 0, 0, 1_000_000),
     rateLimitBurst: intFrom(env, 'PAYSEAL_RATE_LIMIT_BURST', 0, 0, 1_000_000),
