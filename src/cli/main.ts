@@ -1,1 +1,56 @@
-console.log('cli', process.argv.slice(2))
+/**
+ * The `payseal` command (bin/payseal.js loads this file through tsx). Wires the subcommands and turns every
+ * outcome into an exit code: 0 ok, 1 the operation failed, 2 usage error; failures print
+ * `error: <code>: <message>` on stderr. `payseal serve` hands over to src/api/serve.ts.
+ */
+import { Command, CommanderError } from 'commander';
+import { loadConfig, type Config } from '../config.ts';
+import { EXIT_OK, EXIT_USAGE, errorLine, exitCodeOf, type CliIo } from './_io.ts';
+import { registerKek } from './kek.ts';
+import { registerKeys, type CliContext } from './keys.ts';
+
+/** src/api/serve.ts is written by the API issue; imported by a computed path so type-checking never depends on it. */
+async function runServe(config: Config): Promise<void> {
+  const path = ['..', 'api', 'serve.ts'].join('/');
+  const mod = (await import(new URL(path, import.meta.url).href)) as { serve(config: Config): Promise<unknown> };
+  await mod.serve(config);
+}
+
+export async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const ctx: CliContext = { io, config: () => loadConfig(env), exitCode: EXIT_OK };
+  const program = new Command('payseal')
+    .description('payseal: signing service for payment messages; key administration for security staff')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run with --help for usage)');
+  program.command('serve').description('run the service (what npm start runs)').action(async () => {
+    await runServe(ctx.config());
+  });
+  registerKeys(program, ctx);
+  registerKek(program, ctx);
+  for (const c of program.commands) {
+    c.exitOverride();
+    for (const sub of c.commands) sub.exitOverride();
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ctx.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? EXIT_OK : EXIT_USAGE;
+    }
+    io.err(errorLine(e));
+    return exitCodeOf(e);
+  }
+}
+
+if (process.argv[1] && /payseal(\.js)?$/.test(process.argv[1])) {
+  const io: CliIo = {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    tty: Boolean(process.stderr.isTTY),
+  };
+  const isServe = process.argv[2] === 'serve';
+  const code = await run(process.argv.slice(2), io);
+  if (!isServe || code !== EXIT_OK) process.exitCode = code;
+}

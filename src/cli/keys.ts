@@ -1,0 +1,125 @@
+/**
+ * `payseal keys …`: key administration straight against the store, for security staff. Each subcommand
+ * opens a runtime with role 'cli' (through a running service's socket in embedded mode), does one thing,
+ * prints a table (or --json) and closes. Changes are recorded with actor cli:<os user>.
+ */
+import type { Command } from 'commander';
+import type { Config } from '../config.ts';
+import { openRuntime } from '../keys/runtime.ts';
+import type { Runtime } from '../keys/runtime-types.ts';
+import { EXIT_FAILED, EXIT_OK, UsageError, cliActor, json, type CliIo } from './_io.ts';
+import { keyDetail, keyList, rotateDueReport } from './render.ts';
+
+export interface CliContext {
+  readonly io: CliIo;
+  readonly config: () => Config;
+  /** Set by each action: the process exit code. */
+  exitCode: number;
+}
+
+export async function withRuntime<T>(ctx: CliContext, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime(ctx.config(), { role: 'cli' });
+  try {
+    for (const n of rt.notices) ctx.io.err(`${n}\n`);
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+function versionArg(raw: string): number {
+  if (!/^[1-9][0-9]{0,9}$/.test(raw)) throw new UsageError(`--version must be a version number like 3, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+function periodArg(raw: string | undefined): string | null | undefined {
+  if (raw === undefined) return undefined;
+  return raw === 'none' ? null : raw;
+}
+
+export function registerKeys(program: Command, ctx: CliContext): void {
+  const keys = program.command('keys').description('create, list, rotate, revoke and destroy keys');
+  const show = (opts: { json?: boolean }, info: Parameters<typeof keyDetail>[0]) => ctx.io.out(opts.json ? json(info) : keyDetail(info));
+
+  keys
+    .command('create')
+    .description('create a key (version 1)')
+    .argument('<name>', 'key name: a-z 0-9 . _ -, up to 64 characters')
+    .requiredOption('--type <type>', 'key type, e.g. ecdsa-p256, ed25519, rsa-3072, aes-256-gcm')
+    .option('--rotation-period <period>', 'scheduled rotation, e.g. 90d, 12h, 30m')
+    .option('--json', 'print KeyInfo as JSON')
+    .action(async (name: string, opts: { type: string; rotationPeriod?: string; json?: boolean }) => {
+      await withRuntime(ctx, async (rt) => show(opts, await rt.keys.create(name, opts.type, opts.rotationPeriod ?? null, cliActor())));
+    });
+
+  keys
+    .command('list')
+    .description('list every key with its versions')
+    .option('--json', 'print {"keys": [KeyInfo]}')
+    .action(async (opts: { json?: boolean }) => {
+      await withRuntime(ctx, async (rt) => {
+        const all = await rt.keys.list();
+        ctx.io.out(opts.json ? json({ keys: all }) : keyList(all));
+      });
+    });
+
+  keys
+    .command('show')
+    .description('show one key and the state of each version')
+    .argument('<name>')
+    .option('--json', 'print KeyInfo as JSON')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      await withRuntime(ctx, async (rt) => show(opts, await rt.keys.get(name)));
+    });
+
+  keys
+    .command('rotate')
+    .description('rotate one key now, or (--due) every key whose rotation period has passed')
+    .argument('[name]')
+    .option('--due', 'rotate every key that is due; exit 1 when any rotation fails')
+    .option('--json', 'print KeyInfo (or {"rotated", "failed"} with --due) as JSON')
+    .action(async (name: string | undefined, opts: { due?: boolean; json?: boolean }) => {
+      if (Boolean(name) === Boolean(opts.due)) throw new UsageError('give either a key name or --due');
+      await withRuntime(ctx, async (rt) => {
+        if (name) return show(opts, await rt.keys.rotate(name, cliActor()));
+        const r = await rt.keys.rotateDue(cliActor());
+        ctx.io.out(opts.json ? json(r) : rotateDueReport(r));
+        ctx.exitCode = r.failed.length > 0 ? EXIT_FAILED : EXIT_OK;
+      });
+    });
+
+  keys
+    .command('configure')
+    .description("change a key's rotation period and/or raise its min_version")
+    .argument('<name>')
+    .option('--rotation-period <period>', '90d, 12h, 30m, or "none" to stop scheduled rotation')
+    .option('--min-version <n>', 'oldest version still allowed to verify and decrypt (only rises)')
+    .option('--json', 'print KeyInfo as JSON')
+    .action(async (name: string, opts: { rotationPeriod?: string; minVersion?: string; json?: boolean }) => {
+      if (opts.rotationPeriod === undefined && opts.minVersion === undefined) {
+        throw new UsageError('give --rotation-period and/or --min-version');
+      }
+      const change = {
+        ...(opts.rotationPeriod !== undefined ? { rotation_period: periodArg(opts.rotationPeriod) } : {}),
+        ...(opts.minVersion !== undefined ? { min_version: versionArg(opts.minVersion) } : {}),
+      };
+      await withRuntime(ctx, async (rt) => show(opts, await rt.keys.configure(name, change, cliActor())));
+    });
+
+  for (const verb of ['revoke', 'destroy'] as const) {
+    keys
+      .command(verb)
+      .description(
+        verb === 'revoke'
+          ? 'revoke a version: it never verifies or decrypts again (not the newest: rotate first)'
+          : 'destroy a version: erase its private half for good; a signing key still verifies (not the newest)',
+      )
+      .argument('<name>')
+      .requiredOption('--version <n>', 'the version number')
+      .option('--json', 'print KeyInfo as JSON')
+      .action(async (name: string, opts: { version: string; json?: boolean }) => {
+        const version = versionArg(opts.version);
+        await withRuntime(ctx, async (rt) => show(opts, await rt.keys[verb](name, version, cliActor())));
+      });
+  }
+}
