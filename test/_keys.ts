@@ -1,0 +1,39 @@
+/**
+ * Test keys: one generated key pair per (type, slot) and per test process, through payseal's own
+ * generateKeyMaterial/importSecret/importPublic, so every test signs with keys made the way production makes
+ * them. Slot 1 is "another key of the same type" for wrong-key cases. DSA generation takes seconds; ask for
+ * all keys of a file at once (Promise.all) so they generate concurrently on libuv's pool.
+ */
+import type { KeyObject } from 'node:crypto';
+import { generateKeyMaterial, importPublic, importSecret, resolveKeyType, type KeyType, type KeyTypeSpec } from '../src/crypto/index.ts';
+
+export interface TestKey {
+  readonly spec: KeyTypeSpec;
+  readonly secret: Buffer;
+  readonly privateKey: KeyObject;
+  /** null for AES keys. */
+  readonly publicKey: KeyObject | null;
+  readonly publicPem: string | null;
+}
+
+const cache = new Map<string, Promise<TestKey>>();
+
+export function testKey(type: KeyType, slot = 0): Promise<TestKey> {
+  const id = `${type}#${slot}`;
+  let key = cache.get(id);
+  if (key === undefined) {
+    key = (async () => {
+      const spec = resolveKeyType(type);
+      const { secret, publicPem } = await generateKeyMaterial(spec);
+      return {
+        spec,
+        secret,
+        privateKey: importSecret(spec, secret),
+        publicKey: publicPem === null ? null : importPublic(spec, publicPem),
+        publicPem,
+      };
+    })();
+    cache.set(id, key);
+  }
+  return key;
+}
