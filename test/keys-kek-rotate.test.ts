@@ -1,0 +1,104 @@
+/**
+ * KEK rotation mid-traffic: a service holding the new KEK (and the old one as PAYSEAL_KEK_PREVIOUS) keeps
+ * signing, and keeps rotating keys, while another process re-wraps every row in small batches; the run is
+ * interrupted after one batch and resumed. Afterwards every row is under the new KEK, a process holding only
+ * the new KEK works, and one holding only the old KEK is refused at start.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSigner, createVerifier } from '../src/crypto/index.ts';
+import { kekIdOf } from '../src/keys/kek.ts';
+import { createTestStore, randomKek, testBackends, type TestStore } from './support/db.ts';
+
+const stores: TestStore[] = [];
+afterAll(async () => {
+  for (const s of stores) await s.cleanup();
+});
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as { code?: string }).code ?? 'no-code';
+  }
+  return 'no-error';
+}
+
+describe.each(testBackends())('KEK rotation on %s', (backend) => {
+  it('re-wraps every row in batches while the service signs; interrupted, resumed, then the old KEK is refused', async () => {
+    const oldKek = randomKek();
+    const newKek = randomKek();
+    const newId = kekIdOf(Buffer.from(newKek, 'base64'));
+    const store = await createTestStore({ backend, kekBase64: oldKek });
+    stores.push(store);
+    const admin = await store.open({ role: 'service' });
+    const names = Array.from({ length: 12 }, (_, i) => `k${i}`);
+    for (const n of names) await admin.keys.create(n, 'ecdsa-p256', null, 'test');
+    for (const n of names.slice(0, 6)) await admin.keys.rotate(n, 'test');
+    await admin.close();
+
+    const service = await store.open({ role: 'service', kekBase64: newKek, kekPreviousBase64: oldKek });
+    expect(service.notices.join('\n')).toContain(newId);
+    const cli = await store.open({ role: 'cli' });
+
+    // Interrupted after the first batch.
+    const abort = new AbortController();
+    const first = await cli.rotateKek(newKek, {
+      actor: 'cli:ops',
+      batchSize: 4,
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.done >= 4) abort.abort();
+      },
+    });
+    expect(first).toMatchObject({ completed: false, rewrapped: 4, remaining: 14 });
+    const mixed = await cli.db.query<{ kek_id: string; n: number }>(
+      'SELECT kek_id, count(*)::int AS n FROM key_versions GROUP BY kek_id ORDER BY n',
+    );
+    expect(mixed.map((r) => r.n)).toEqual([4, 14]);
+    expect(await codeOf(store.open({ role: 'cli', kekBase64: newKek }))).toBe('kek_mismatch');
+
+    // Resumed, with signing (and key rotations that force re-reading rows of both KEKs) running throughout.
+    let running = true;
+    let signs = 0;
+    const traffic = (async () => {
+      for (let i = 0; running || i < 30; i++) {
+        const name = names[i % names.length]!;
+        if (i % 7 === 0) await service.keys.rotate(name, 'test');
+        const k = await service.keys.latestFor(name, 'sign');
+        const sig = await createSigner(k.spec, k.key).sign(Buffer.from(`msg ${i}`));
+        const v = await service.keys.versionFor(name, k.version, 'sign', 'verify');
+        if (!v.ok || !(await createVerifier(v.key.spec, v.key.key).verify(Buffer.from(`msg ${i}`), sig))) throw new Error(`sign ${i} failed`);
+        signs++;
+      }
+    })();
+    const progress: number[] = [];
+    const second = await cli.rotateKek(newKek, { actor: 'cli:ops', batchSize: 3, onProgress: (p) => progress.push(p.done) });
+    running = false;
+    await traffic;
+    expect(second.completed).toBe(true);
+    expect(second.remaining).toBe(0);
+    expect(progress.length).toBeGreaterThan(3);
+    expect(signs).toBeGreaterThanOrEqual(30);
+
+    const left = await cli.db.query<{ kek_id: string }>('SELECT DISTINCT kek_id FROM key_versions WHERE wrapped IS NOT NULL');
+    expect(left).toEqual([{ kek_id: newId }]);
+    expect(await cli.db.query('SELECT kek_id FROM kek_checks')).toEqual([{ kek_id: newId }]);
+    const events = await cli.db.query<{ op: string; actor: string }>("SELECT op, actor FROM key_events WHERE op = 'kek_rotate'");
+    expect(events).toEqual([{ op: 'kek_rotate', actor: 'cli:ops' }]);
+    await cli.close();
+    await service.close();
+
+    expect(await codeOf(store.open({ role: 'cli', kekBase64: oldKek }))).toBe('kek_mismatch');
+    const after = await store.open({ role: 'cli', kekBase64: newKek });
+    for (const n of names) {
+      const info = await after.keys.get(n);
+      for (const v of info.versions) {
+        const l = await after.keys.versionFor(n, v.version, 'sign', 'verify');
+        expect(l.ok).toBe(true);
+      }
+      const k = await after.keys.latestFor(n, 'sign');
+      expect(await createSigner(k.spec, k.key).sign(Buffer.from('after'))).toBeInstanceOf(Buffer);
+    }
+    await after.close();
+  });
+});
