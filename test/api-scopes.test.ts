@@ -1,0 +1,118 @@
+/**
+ * The scope matrix (API.md "Scopes"): every authenticated route of the app's route table × a client holding
+ * every scope except the ones that grant the route → 403 forbidden, and the keys and clients read back
+ * afterwards are unchanged. Then a client holding exactly the route's scopes gets through (so the 403s are
+ * about scopes, not about the requests). Routes come from ROUTES, so a new route without a sample fails here.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../src/api/app.ts';
+import { holdsScope } from '../src/api/_internal/auth.ts';
+import { b64, startApi, type ApiHarness } from './api-harness.ts';
+
+let api: ApiHarness;
+let signature = '';
+let ciphertext = '';
+
+/** A request per route that would succeed for a caller with the right scopes. */
+function sample(method: string, path: string): { path: string; body?: unknown } | undefined {
+  const samples: Record<string, { path: string; body?: unknown }> = {
+    'post /v1/clients': { path: '/v1/clients', body: { name: 'new-client', scopes: ['hash'] } },
+    'get /v1/clients': { path: '/v1/clients' },
+    'delete /v1/clients/:name': { path: '/v1/clients/victim' },
+    'post /v1/keys': { path: '/v1/keys', body: { name: 'new-key', type: 'ed25519' } },
+    'get /v1/keys': { path: '/v1/keys' },
+    'get /v1/keys/:name': { path: '/v1/keys/mk' },
+    'post /v1/keys/:name/rotate': { path: '/v1/keys/mk/rotate' },
+    'patch /v1/keys/:name': { path: '/v1/keys/mk', body: { min_version: 2, rotation_period: '1d' } },
+    'post /v1/keys/:name/versions/:version/revoke': { path: '/v1/keys/mk/versions/1/revoke' },
+    'post /v1/keys/:name/versions/:version/destroy': { path: '/v1/keys/mk/versions/2/destroy' },
+    'get /v1/keys/:name/public': { path: '/v1/keys/mk/public' },
+    'post /v1/keys/:name/sign': { path: '/v1/keys/mk/sign', body: { input: b64('x') } },
+    'post /v1/keys/:name/verify': { path: '/v1/keys/mk/verify', body: { input: b64('x'), signature } },
+    'post /v1/keys/:name/encrypt': { path: '/v1/keys/mbox/encrypt', body: { plaintext: b64('x') } },
+    'post /v1/keys/:name/decrypt': { path: '/v1/keys/mbox/decrypt', body: { ciphertext } },
+    'post /v1/keys/:name/rewrap': { path: '/v1/keys/mbox/rewrap', body: { ciphertext } },
+    'post /v1/hash': { path: '/v1/hash', body: { input: b64('x') } },
+  };
+  return samples[`${method} ${path}`];
+}
+
+const UNIVERSE = ['admin', 'keys:manage', 'keys:read', 'hash', 'ledger:read', 'sign:*', 'verify:*', 'encrypt:*', 'decrypt:*'];
+const authenticated = ROUTES.filter((r) => !r.open);
+
+function paramsOf(routePath: string, concrete: string): Record<string, string> {
+  const names = routePath.split('/');
+  const values = concrete.split('/');
+  return Object.fromEntries(names.flatMap((n, i) => (n.startsWith(':') ? [[n.slice(1), values[i]!]] : [])));
+}
+
+/** Every scope but those granting `required`, plus the same operation on another key (scopes are per key). */
+function lacking(required: string): string[] {
+  const kept = UNIVERSE.filter((s) => !holdsScope([s], required));
+  const op = required.split(':')[0]!;
+  return ['sign', 'verify', 'encrypt', 'decrypt'].includes(op) ? [...kept, `${op}:other-key`] : kept;
+}
+
+async function state(): Promise<string> {
+  const keys = await api.call('GET', '/v1/keys');
+  const clients = await api.call('GET', '/v1/clients');
+  const names = (clients.json.clients as { name: string; scopes: string[] }[]).filter((c) => !c.name.startsWith('lack-') && !c.name.startsWith('hold-'));
+  return JSON.stringify([keys.json, names]);
+}
+
+beforeAll(async () => {
+  api = await startApi();
+  await api.call('POST', '/v1/keys', { body: { name: 'mk', type: 'ecdsa-p256' } });
+  await api.call('POST', '/v1/keys/mk/rotate');
+  await api.call('POST', '/v1/keys/mk/rotate');
+  await api.call('POST', '/v1/keys', { body: { name: 'mbox', type: 'aes-256-gcm' } });
+  await api.client('victim', ['hash']);
+  signature = (await api.call('POST', '/v1/keys/mk/sign', { body: { input: b64('x') } })).json.signature;
+  ciphertext = (await api.call('POST', '/v1/keys/mbox/encrypt', { body: { plaintext: b64('x') } })).json.ciphertext;
+});
+afterAll(async () => api?.close());
+
+describe('scope matrix', () => {
+  it('has a sample request for every authenticated route', () => {
+    const missing = authenticated.filter((r) => sample(r.method, r.path) === undefined).map((r) => `${r.method} ${r.path}`);
+    expect(missing).toEqual([]);
+    expect(authenticated.length).toBeGreaterThanOrEqual(17);
+  });
+
+  it('every route × a client lacking its scope → 403 forbidden and nothing changes', async () => {
+    let n = 0;
+    for (const route of authenticated) {
+      const s = sample(route.method, route.path)!;
+      for (const required of route.scopes(paramsOf(route.path, s.path))) {
+        const token = await api.client(`lack-${n++}`, lacking(required));
+        const before = await state();
+        const res = await api.call(route.method.toUpperCase(), s.path, { token, body: s.body });
+        expect([res.status, res.json?.error?.code], `${route.method} ${route.path} without ${required}`).toEqual([403, 'forbidden']);
+        expect(await state(), `${route.method} ${route.path} changed state`).toBe(before);
+      }
+    }
+    expect(n).toBeGreaterThanOrEqual(authenticated.length);
+  });
+
+  it('a client holding exactly the route\'s scopes gets through', async () => {
+    let n = 0;
+    for (const route of authenticated) {
+      const s = sample(route.method, route.path)!;
+      const token = await api.client(`hold-${n++}`, route.scopes(paramsOf(route.path, s.path)));
+      const res = await api.call(route.method.toUpperCase(), s.path, { token, body: s.body });
+      expect(res.status, `${route.method} ${route.path}: ${res.text}`).toBeGreaterThanOrEqual(200);
+      expect(res.status, `${route.method} ${route.path}: ${res.text}`).toBeLessThan(300);
+    }
+  });
+
+  it('admin grants everything; op:* grants every key; op:<key> grants only that key', async () => {
+    const one = await api.client('scope-one', ['sign:mk']);
+    expect((await api.call('POST', '/v1/keys/mk/sign', { token: one, body: { input: b64('y') } })).status).toBe(200);
+    expect((await api.call('POST', '/v1/keys/mk/verify', { token: one, body: { input: b64('x'), signature } })).status).toBe(403);
+    expect((await api.call('POST', '/v1/keys/mk2/sign', { token: one, body: { input: b64('y') } })).status).toBe(403);
+    expect((await api.call('POST', '/v1/keys/m/sign', { token: one, body: { input: b64('y') } })).status).toBe(403);
+    const star = await api.client('scope-star', ['verify:*']);
+    expect((await api.call('POST', '/v1/keys/mk/verify', { token: star, body: { input: b64('x'), signature } })).json.valid).toBe(true);
+    expect((await api.call('POST', '/v1/keys/unknown/verify', { token: star, body: { input: b64('x'), signature } })).status).toBe(404);
+  });
+});
