@@ -5,17 +5,8 @@
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPaysealError } from '../errors.ts';
 import { GCM_IV_BYTES, GCM_TAG_BYTES, createAead, resolveKeyType } from './index.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return isPaysealError(e) ? e.code : `non-PaysealError: ${String(e)}`;
-  }
-  return 'no error';
-}
+import { codeOf } from '../../test/_errors.ts';
 
 function flipBit(b: Uint8Array, byte: number): Buffer {
   const out = Buffer.from(b);

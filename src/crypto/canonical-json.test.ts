@@ -5,17 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPaysealError } from '../errors.ts';
 import { canonicalJson } from './index.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return isPaysealError(e) ? e.code : `non-PaysealError: ${String(e)}`;
-  }
-  return 'no error';
-}
+import { codeOf } from '../../test/_errors.ts';
 
 describe('canonicalJson', () => {
   it('matches the RFC 8785 §3.2.2 example', () => {

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/_hostile.ts';
-import { isPaysealError } from '../errors.ts';
 import { HASHES, createHasher, digest, digestLength, parseHashName, type HashName } from './index.ts';
+import { codeOf } from '../../test/_errors.ts';
 
 const ABC: Readonly<Record<HashName, string>> = {
   'sha2-256': 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
@@ -17,15 +17,6 @@ const ABC: Readonly<Record<HashName, string>> = {
   'sha3-512':
     'b751850b1a57168a5693cd924b6b096e08f621827444f70d884f5d0240d2712e10e116e9192af3c91a7ec57647e3934057340b4cf408d5a56592f8274eec53f0',
 };
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return isPaysealError(e) ? e.code : `non-PaysealError: ${String(e)}`;
-  }
-  return 'no error';
-}
 
 describe.each(HASHES.map((h) => [h]))('%s', (name) => {
   it('gives the standard digest of "abc"', () => {

@@ -4,17 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/_hostile.ts';
-import { isPaysealError } from '../errors.ts';
 import { HASHES, keyTypeSpecs, parseSignOptions, resolveKeyType, resolveSignOptions, type SignOptions } from './index.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return isPaysealError(e) ? e.code : `non-PaysealError: ${String(e)}`;
-  }
-  return 'no error';
-}
+import { codeOf } from '../../test/_errors.ts';
 
 describe('parseSignOptions', () => {
   it('maps the snake_case fields and leaves absent or null fields unset', () => {

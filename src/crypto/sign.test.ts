@@ -6,7 +6,6 @@
 import { constants, verify as nodeVerify } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testKey, type TestKey } from '../../test/_keys.ts';
-import { isPaysealError } from '../errors.ts';
 import {
   HASHES,
   createSigner,
@@ -21,6 +20,7 @@ import {
   type KeyTypeSpec,
   type SignOptions,
 } from './index.ts';
+import { codeOfAsync as codeOf } from '../../test/_errors.ts';
 
 const SIGN_SPECS = keyTypeSpecs().filter((s) => s.purpose === 'sign');
 const MESSAGE = Buffer.from('payseal: pay 10.00 EUR to account 42\n');
@@ -50,15 +50,6 @@ function flipBit(b: Uint8Array, byte: number, bit = 0): Buffer {
 }
 
 /** Runs fn and returns the PaysealError code it throws or rejects with (sync throw or rejected promise alike). */
-async function codeOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (e) {
-    return isPaysealError(e) ? e.code : `non-PaysealError: ${String(e)}`;
-  }
-  return 'no error';
-}
-
 const keys = new Map<string, TestKey>();
 const key = (type: KeyType, slot = 0): TestKey => keys.get(`${type}#${slot}`) as TestKey;
 

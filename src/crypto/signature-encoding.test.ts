@@ -5,17 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPaysealError } from '../errors.ts';
 import { derToP1363, p1363ToDer } from './index.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return isPaysealError(e) ? e.code : `non-PaysealError: ${String(e)}`;
-  }
-  return 'no error';
-}
+import { codeOf } from '../../test/_errors.ts';
 
 /** Scalar sizes: P-256/secp256k1/DSA (N=256), P-384, P-521 (66 bytes, so DER needs long-form lengths). */
 const SCALAR_SIZES = [32, 48, 66] as const;

@@ -5,17 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/_hostile.ts';
-import { isPaysealError } from '../errors.ts';
 import { formatVersioned, parseVersioned } from './index.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return isPaysealError(e) ? e.code : `non-PaysealError: ${String(e)}`;
-  }
-  return 'no error';
-}
+import { codeOf } from '../../test/_errors.ts';
 
 const MAX_VERSION = 2 ** 31 - 1;
 
