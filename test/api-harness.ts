@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
+import type { Express } from 'express';
 import type { Config } from '../src/config.ts';
 import { createApp } from '../src/api/app.ts';
 import { createLogger } from '../src/api/_internal/logger.ts';
@@ -31,6 +32,8 @@ export interface CallResult {
 
 export interface ApiHarness {
   readonly url: string;
+  /** The express app behind `url` (its router is walked by the OpenAPI sync test). */
+  readonly app: Express;
   readonly runtime: TestRuntime;
   readonly config: Config;
   readonly adminToken: string;
@@ -69,8 +72,12 @@ export async function request(url: string, method: string, path: string, options
   return { status: res.status, headers: res.headers, text, json };
 }
 
-export async function startApi(overrides: Partial<Config> = {}, existing?: { runtime: TestRuntime }): Promise<ApiHarness> {
-  const runtime = existing?.runtime ?? (await openTestRuntime(overrides));
+/**
+ * Starts the app on an ephemeral port. With `existing`, the app runs on that runtime (a second replica on a shared
+ * store, or a runtime the test will close under the server) and close() leaves the runtime open.
+ */
+export async function startApi(overrides: Partial<Config> = {}, existing?: { runtime: Runtime }): Promise<ApiHarness> {
+  const runtime = (existing?.runtime as TestRuntime | undefined) ?? (await openTestRuntime(overrides));
   const config: Config = { ...runtime.config, ...overrides };
   const logs: string[] = [];
   const responses: string[] = [];
@@ -82,7 +89,8 @@ export async function startApi(overrides: Partial<Config> = {}, existing?: { run
   });
   const logger = createLogger('debug', sink);
   const admin = await runtime.clients.create(`admin-${Math.random().toString(36).slice(2, 8)}`, ['admin'], 'test');
-  const { server, url } = await listen(createApp({ runtime: runtime as Runtime, config, logger }, { defaultMetrics: false }));
+  const app = createApp({ runtime: runtime as Runtime, config, logger }, { defaultMetrics: false });
+  const { server, url } = await listen(app);
   const call = async (method: string, path: string, options: CallOptions = {}) => {
     const result = await request(url, method, path, { ...options, token: options.token === undefined ? admin.token : options.token });
     responses.push(result.text);
@@ -90,6 +98,7 @@ export async function startApi(overrides: Partial<Config> = {}, existing?: { run
   };
   return {
     url,
+    app,
     runtime,
     config,
     adminToken: admin.token,
