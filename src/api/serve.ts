@@ -30,7 +30,7 @@ export interface Serving {
   close(): Promise<void>;
 }
 
-function banner(token: string): string {
+function banner(token: string, url: string): string {
   const line = '='.repeat(78);
   return [
     line,
@@ -39,7 +39,7 @@ function banner(token: string): string {
     '',
     `    ${token}`,
     '',
-    'Use it as:  curl -H "Authorization: Bearer <token>" http://127.0.0.1:8080/v1/keys',
+    `Use it as:  curl -H "Authorization: Bearer <token>" ${url}/v1/keys`,
     'Set PAYSEAL_ADMIN_TOKEN to choose the admin token yourself instead.',
     line,
     '',
@@ -54,7 +54,9 @@ async function bootstrapAdmin(runtime: Runtime, config: Config, print: (text: st
   if (!(await runtime.clients.isEmpty())) return;
   if (runtime.mode === 'embedded') {
     const admin = await runtime.clients.create('admin', ['admin'], 'system');
-    print(banner(admin.token));
+    // The listen address as configured (the socket is not bound yet); 0.0.0.0 is reachable as 127.0.0.1 locally.
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    print(banner(admin.token, `http://${host}:${config.port}`));
     logger.warn({ client: 'admin' }, 'created the bootstrap admin client; its token was printed to stdout once');
   } else {
     logger.warn('no API clients exist and PAYSEAL_ADMIN_TOKEN is not set: nobody can call /v1/* until one is created');
