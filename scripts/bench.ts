@@ -1,259 +1,132 @@
 /**
- * `npm run bench [-- --write]`: throughput of src/crypto beside raw node:crypto in the same run.
+ * `npm run bench [-- --write] [-- --only sign,bulk,keygen,http] [-- --types ecdsa-p256,ed25519] [-- --out FILE]`
  *
- * - Sign and verify of a 256-byte message for every signing type, through payseal's Signer/Verifier (default
- *   options) and through crypto.sign/verify's async callback form with the same imported KeyObject and the
- *   same parameters. 64 operations stay in flight so libuv's pool is always busy; each case runs ~1 s, split
- *   ABBA (payseal, raw, raw, payseal) so drift in machine load does not favour either side.
- * - AES-256-GCM seal/open and SHA-256/SHA3-256 in MB/s on 64 KiB inputs.
- * - DSA-2048/3072 key generation time (a few samples), with the event-loop delay measured while it runs, beside
- *   one synchronous generation for contrast: generation must stay off the loop.
- * Prints Markdown; with --write also writes docs/PERFORMANCE.md (machine, versions, date, a short reading).
+ * Runs the crypto benchmark (scripts/bench-crypto.ts: payseal's src/crypto beside raw node:crypto, AES/SHA MB/s,
+ * DSA key generation) and the HTTP benchmark (scripts/bench-http.ts: DESIGN.md "Targets" against the real
+ * server in its own process), and prints one Markdown report: the machine, the tables, the verdicts against the
+ * targets, server memory, and a reading. With --write the same report goes to docs/PERFORMANCE.md (or --out).
+ * Progress goes to stderr.
+ *
+ * Length: PAYSEAL_BENCH_MS (default 1000) is the time of one crypto case; HTTP phases are 8× that
+ * (PAYSEAL_BENCH_HTTP_MS overrides) with a quarter of a phase of warm-up. The defaults take about three
+ * minutes; PAYSEAL_BENCH_MS=30 is a smoke test. PAYSEAL_BENCH_DSA_SAMPLES (default 3) DSA generations per size.
  */
-import { constants, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, createCipheriv, randomBytes, type SignKeyObjectInput } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import {
-  createAead,
-  createHasher,
-  createSigner,
-  createVerifier,
-  digestLength,
-  generateKeyMaterial,
-  importPublic,
-  importSecret,
-  keyTypeSpecs,
-  resolveKeyType,
-  resolveSignOptions,
-  type KeyTypeSpec,
-} from '../src/crypto/index.ts';
+  benchBulk,
+  benchDsaKeygen,
+  benchSigning,
+  readingCrypto,
+  renderBulk,
+  renderKeygen,
+  renderSigning,
+  type BulkRow,
+  type Keygen,
+  type SignRow,
+} from './bench-crypto.ts';
+import { benchHttp, readingHttp, renderHttp, type HttpResults } from './bench-http.ts';
 
-const IN_FLIGHT = 64;
-const LOAD_AT_START = loadavg()[0] ?? 0;
-const CASE_MS = Number(process.env.PAYSEAL_BENCH_MS ?? 1000);
-const MESSAGE = randomBytes(256);
-const BULK = randomBytes(64 * 1024);
+const SECTIONS = ['sign', 'bulk', 'keygen', 'http'] as const;
+type Section = (typeof SECTIONS)[number];
 
-/** Operations per second of an async operation kept IN_FLIGHT deep for `ms`. */
-async function opsPerSecond(op: () => Promise<unknown>, ms: number): Promise<number> {
-  const end = performance.now() + ms;
-  let ops = 0;
-  const start = performance.now();
-  const worker = async (): Promise<void> => {
-    while (performance.now() < end) {
-      await op();
-      ops++;
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  return ops / ((performance.now() - start) / 1000);
+const LOAD_AT_START = loadavg();
+const STARTED = new Date();
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number of milliseconds, got ${JSON.stringify(raw)}`);
+  return n;
 }
 
-/** Synchronous operation repeated for `ms`; returns MB/s given the bytes each call processes. */
-function megabytesPerSecond(op: () => unknown, bytes: number, ms: number): number {
-  const end = performance.now() + ms;
-  const start = performance.now();
-  let n = 0;
-  while (performance.now() < end) {
-    op();
-    n++;
-  }
-  return (n * bytes) / 1e6 / ((performance.now() - start) / 1000);
+const { values } = parseArgs({
+  options: {
+    write: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    only: { type: 'string' },
+    types: { type: 'string' },
+  },
+  strict: true,
+});
+const only = new Set<Section>(
+  values.only === undefined
+    ? SECTIONS
+    : values.only.split(',').map((s) => {
+        if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only takes ${SECTIONS.join(', ')}; got ${JSON.stringify(s)}`);
+        return s as Section;
+      }),
+);
+const types = values.types?.split(',');
+const CASE_MS = positive('PAYSEAL_BENCH_MS', 1000);
+const HTTP_MS = positive('PAYSEAL_BENCH_HTTP_MS', 8 * CASE_MS);
+const DSA_SAMPLES = Math.round(positive('PAYSEAL_BENCH_DSA_SAMPLES', 3));
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+let sign: SignRow[] | null = null;
+let bulk: BulkRow[] | null = null;
+let keygen: Keygen | null = null;
+let http: HttpResults | null = null;
+if (only.has('sign')) {
+  log('sign/verify, every signing type');
+  sign = await benchSigning(CASE_MS, log, types);
+}
+if (only.has('bulk')) {
+  log('AES-GCM and hashes');
+  bulk = benchBulk(CASE_MS);
+}
+if (only.has('keygen')) {
+  log('DSA key generation');
+  keygen = await benchDsaKeygen(DSA_SAMPLES);
+}
+if (only.has('http')) {
+  log('HTTP');
+  http = await benchHttp({ phaseMs: HTTP_MS, warmupMs: HTTP_MS / 4, log });
 }
 
-/** ABBA: a, b, b, a, each a quarter of the case time; returns [a ops/s, b ops/s]. */
-async function pair(a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
-  await opsPerSecond(a, 50); // warm-up
-  await opsPerSecond(b, 50);
-  const q = CASE_MS / 4;
-  const a1 = await opsPerSecond(a, q);
-  const b1 = await opsPerSecond(b, q);
-  const b2 = await opsPerSecond(b, q);
-  const a2 = await opsPerSecond(a, q);
-  return [(a1 + a2) / 2, (b1 + b2) / 2];
-}
+const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
+const busy = LOAD_AT_START[0]! > 0.5;
+const doc = [
+  '# Performance',
+  '',
+  'Produced by `npm run bench -- --write` (scripts/bench.ts, scripts/bench-crypto.ts, scripts/bench-http.ts,',
+  'scripts/bench-server.ts). Every payseal number stands beside its baseline measured in the same run. Re-run it on',
+  'the target machine before sizing anything.',
+  '',
+  '## Machine and run',
+  '',
+  `- CPU: ${cpuModel}, ${cpus().length} logical CPUs, ${availableParallelism()} available to Node`,
+  `- RAM: ${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+  `- Node ${process.version}, OpenSSL ${process.versions.openssl}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`,
+  `- Date: ${STARTED.toISOString()}`,
+  `- Load average when the run started (1, 5, 15 min): ${LOAD_AT_START.map((l) => l.toFixed(2)).join(', ')}` +
+    (busy ? ' — **other work was running: the numbers are noisy and likely low**' : ' (quiet)'),
+  `- Sections: ${[...only].join(', ')}${types ? ` (types: ${types.join(', ')})` : ''}; crypto case ${CASE_MS} ms (ABBA halves), HTTP phase ${HTTP_MS} ms`,
+  '- Cores: the HTTP servers run in their own process, the load generator (autocannon, or the paced generator) in',
+  `  the benchmark's process; with ${availableParallelism()} cores they compete. The tables give the CPU each side used, so`,
+  '  "server cores" near the machine\'s core count minus "load generator cores" means the server was starved, not idle.',
+  '',
+  '## Results',
+  '',
+  ...(sign ? [renderSigning(sign), ''] : []),
+  ...(bulk ? [renderBulk(bulk), ''] : []),
+  ...(keygen ? [renderKeygen(keygen), ''] : []),
+  ...(http ? [renderHttp(http), ''] : []),
+  '## Reading',
+  '',
+  ...(busy ? [`- The run started with a load average of ${LOAD_AT_START[0]!.toFixed(2)} on ${cpus().length} CPUs: other processes took CPU from both sides of every comparison, and absolute numbers are low. Ratios measured in the same run (ABBA order) are the more trustworthy part.`] : []),
+  ...readingCrypto(sign, keygen, bulk),
+  ...(http ? readingHttp(http) : []),
+  '',
+].join('\n');
 
-/** The raw node:crypto call payseal's default options amount to for this type. */
-function rawParams(spec: KeyTypeSpec, key: SignKeyObjectInput['key']): { algorithm: string | null; key: SignKeyObjectInput } {
-  const o = resolveSignOptions(spec);
-  const algorithm = o.hash === null ? null : o.hash.replace('sha2-', 'sha');
-  if (spec.family === 'rsa') {
-    return { algorithm, key: { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: digestLength(o.hash as 'sha2-256') } };
-  }
-  if (o.signatureEncoding !== null) return { algorithm, key: { key, dsaEncoding: 'der' } };
-  return { algorithm, key: { key } };
-}
-
-interface SignRow {
-  type: string;
-  alg: string;
-  sign: [number, number];
-  verify: [number, number];
-}
-
-async function benchSigning(): Promise<SignRow[]> {
-  const specs = keyTypeSpecs().filter((s) => s.purpose === 'sign');
-  const material = await Promise.all(specs.map((s) => generateKeyMaterial(s)));
-  const rows: SignRow[] = [];
-  for (const [i, spec] of specs.entries()) {
-    const m = material[i]!;
-    const privateKey = importSecret(spec, m.secret);
-    const publicKey = importPublic(spec, m.publicPem as string);
-    const signer = createSigner(spec, privateKey);
-    const verifier = createVerifier(spec, publicKey);
-    const rawSign = rawParams(spec, privateKey);
-    const rawVerify = rawParams(spec, publicKey);
-    const signature = await signer.sign(MESSAGE);
-    const sign = await pair(
-      () => signer.sign(MESSAGE),
-      () => new Promise((res, rej) => nodeSign(rawSign.algorithm, MESSAGE, rawSign.key, (e, s) => (e ? rej(e) : res(s)))),
-    );
-    const verify = await pair(
-      () => verifier.verify(MESSAGE, signature),
-      () => new Promise((res, rej) => nodeVerify(rawVerify.algorithm, MESSAGE, rawVerify.key, signature, (e, ok) => (e || !ok ? rej(e ?? new Error('bad')) : res(ok)))),
-    );
-    const o = resolveSignOptions(spec);
-    rows.push({ type: spec.type, alg: [o.hash, o.rsaPadding, o.signatureEncoding].filter(Boolean).join(' ') || 'pure EdDSA', sign, verify });
-    process.stderr.write(`  ${spec.type} done\n`);
-  }
-  return rows;
-}
-
-interface BulkRow {
-  what: string;
-  payseal: number;
-  raw: number | null;
-}
-
-function benchBulk(): BulkRow[] {
-  const spec = resolveKeyType('aes-256-gcm');
-  const rawKey = randomBytes(32);
-  const aead = createAead(spec, importSecret(spec, rawKey));
-  const sealed = aead.seal(BULK);
-  const rawSeal = (): Buffer => {
-    const c = createCipheriv('aes-256-gcm', rawKey, randomBytes(12), { authTagLength: 16 });
-    return Buffer.concat([c.update(BULK), c.final(), c.getAuthTag()]);
-  };
-  const sha256 = createHasher('sha2-256');
-  const sha3 = createHasher('sha3-256');
-  const n = BULK.length;
-  return [
-    { what: 'AES-256-GCM seal (64 KiB)', payseal: megabytesPerSecond(() => aead.seal(BULK), n, CASE_MS), raw: megabytesPerSecond(rawSeal, n, CASE_MS) },
-    { what: 'AES-256-GCM open (64 KiB)', payseal: megabytesPerSecond(() => aead.open(sealed), n, CASE_MS), raw: null },
-    { what: 'SHA-256 (64 KiB)', payseal: megabytesPerSecond(() => sha256.digest(BULK), n, CASE_MS / 2), raw: null },
-    { what: 'SHA3-256 (64 KiB)', payseal: megabytesPerSecond(() => sha3.digest(BULK), n, CASE_MS / 2), raw: null },
-  ];
-}
-
-interface KeygenRow {
-  type: string;
-  samplesMs: number[];
-  maxLoopDelayMs: number;
-  p99LoopDelayMs: number;
-}
-
-async function benchDsaKeygen(samples: number): Promise<{ rows: KeygenRow[]; syncBlockMs: number }> {
-  const rows: KeygenRow[] = [];
-  for (const type of ['dsa-2048', 'dsa-3072'] as const) {
-    const spec = resolveKeyType(type);
-    const h = monitorEventLoopDelay({ resolution: 10 });
-    const samplesMs: number[] = [];
-    h.enable();
-    for (let i = 0; i < samples; i++) {
-      const t = performance.now();
-      await generateKeyMaterial(spec);
-      samplesMs.push(performance.now() - t);
-    }
-    h.disable();
-    rows.push({ type, samplesMs, maxLoopDelayMs: h.max / 1e6, p99LoopDelayMs: h.percentile(99) / 1e6 });
-  }
-  // Contrast: the synchronous form holds the loop for the whole generation.
-  const t = performance.now();
-  generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 });
-  return { rows, syncBlockMs: performance.now() - t };
-}
-
-const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
-const pct = (payseal: number, raw: number): string => `${((payseal / raw - 1) * 100).toFixed(1)}%`;
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[s.length >> 1] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
-
-function render(sign: SignRow[], bulk: BulkRow[], keygen: { rows: KeygenRow[]; syncBlockMs: number }): string {
-  const out: string[] = [];
-  out.push('### Sign and verify, 256-byte message, default options, 64 in flight (ops/s)', '');
-  out.push('| type | options | payseal sign | raw sign | Δ | payseal verify | raw verify | Δ |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of sign) {
-    out.push(`| ${r.type} | ${r.alg} | ${fmt(r.sign[0])} | ${fmt(r.sign[1])} | ${pct(...r.sign)} | ${fmt(r.verify[0])} | ${fmt(r.verify[1])} | ${pct(...r.verify)} |`);
-  }
-  out.push('', '### Bulk (MB/s, one thread: these are synchronous calls on the event loop)', '', '| operation | payseal | raw node:crypto |', '| --- | ---: | ---: |');
-  for (const b of bulk) out.push(`| ${b.what} | ${fmt(b.payseal)} | ${b.raw === null ? '—' : fmt(b.raw)} |`);
-  out.push('', '### DSA key generation (async, on libuv\'s pool) and event-loop delay while it runs', '');
-  out.push('| type | samples (ms) | median (ms) | max loop delay (ms) | p99 loop delay (ms) |', '| --- | --- | ---: | ---: | ---: |');
-  for (const k of keygen.rows) {
-    out.push(`| ${k.type} | ${k.samplesMs.map((x) => Math.round(x)).join(', ')} | ${Math.round(median(k.samplesMs))} | ${k.maxLoopDelayMs.toFixed(1)} | ${k.p99LoopDelayMs.toFixed(1)} |`);
-  }
-  out.push('', `For contrast, one synchronous DSA-2048 generation (generateKeyPairSync) held the event loop for ${Math.round(keygen.syncBlockMs)} ms.`);
-  return out.join('\n');
-}
-
-function reading(sign: SignRow[], keygen: { rows: KeygenRow[]; syncBlockMs: number }): string {
-  const signDelta = sign.map((r) => (r.sign[0] / r.sign[1] - 1) * 100);
-  const verifyDelta = sign.map((r) => (r.verify[0] / r.verify[1] - 1) * 100);
-  const maxDelay = Math.max(...keygen.rows.map((k) => k.maxLoopDelayMs));
-  const signRate = (type: string): number => sign.find((r) => r.type === type)?.sign[0] ?? Number.NaN;
-  const ratio = (fast: string, slow: string): string => (signRate(fast) / signRate(slow)).toFixed(1);
-  return [
-    '## Reading',
-    '',
-    `- payseal's Signer/Verifier add one options resolution, a length check and a Promise around the same`,
-    `  node:crypto call. Against raw node:crypto in the same run, payseal's sign throughput differs by a median of`,
-    `  ${median(signDelta).toFixed(1)}% (range ${Math.min(...signDelta).toFixed(1)}% … ${Math.max(...signDelta).toFixed(1)}%) and verify by a median of`,
-    `  ${median(verifyDelta).toFixed(1)}% (range ${Math.min(...verifyDelta).toFixed(1)}% … ${Math.max(...verifyDelta).toFixed(1)}%). Differences of a few per cent either way`,
-    '  are run-to-run noise on a shared machine; the cost of a signature is OpenSSL\'s, not payseal\'s.',
-    '- Throughput is bounded by the cores, not by libuv\'s pool size: with 64 operations in flight the pool\'s',
-    '  threads are always busy. RSA signing is a private-key exponentiation and RSA verify a small-exponent one',
-    `  (e = 65537), hence the asymmetry; RSA-4096 signed ${ratio('rsa-2048', 'rsa-4096')}× slower than RSA-2048 here.`,
-    '  ECDSA P-256 and Ed25519 have dedicated constant-time OpenSSL code paths and lead the table; secp256k1,',
-    '  P-384 and P-521 use generic curve arithmetic.',
-    '- DSA key generation takes seconds for 3072-bit parameters (FIPS 186-4 A.1 prime search) and varies a lot',
-    `  between samples; it runs on the pool, and the event loop's worst delay meanwhile was ${maxDelay.toFixed(1)} ms,`,
-    `  against ${Math.round(keygen.syncBlockMs)} ms for one synchronous generation.`,
-    '- AES-GCM and hashing run synchronously on the calling thread: at these rates a 64 KiB request costs tens of',
-    '  microseconds, well below what would justify moving them to the pool.',
-  ].join('\n');
-}
-
-const sign = await benchSigning();
-const bulk = benchBulk();
-const keygen = await benchDsaKeygen(Number(process.env.PAYSEAL_BENCH_DSA_SAMPLES ?? 3));
-const tables = render(sign, bulk, keygen);
-console.log(tables);
-
-if (process.argv.includes('--write')) {
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const doc = [
-    '# Performance',
-    '',
-    'Measured by `npm run bench -- --write` (scripts/bench.ts). payseal\'s src/crypto beside raw node:crypto in the',
-    'same run, same keys, same parameters. Re-run it on the target machine before sizing anything.',
-    '',
-    `- Machine: ${cpu}, ${availableParallelism()} cores available`,
-    `- Node ${process.version}, OpenSSL ${process.versions.openssl}, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`,
-    `- Date: ${new Date().toISOString()}`,
-    `- 1-minute load average when the run started: ${LOAD_AT_START.toFixed(2)} (other work on the machine makes the numbers noisier)`,
-    `- Each sign/verify case: ${CASE_MS} ms split payseal, raw, raw, payseal; ${IN_FLIGHT} operations in flight`,
-    '',
-    tables,
-    '',
-    reading(sign, keygen),
-    '',
-  ].join('\n');
-  const path = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'PERFORMANCE.md');
+console.log(doc);
+if (values.write) {
+  const path = values.out !== undefined ? resolve(values.out) : join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'PERFORMANCE.md');
   writeFileSync(path, doc);
-  console.log(`\nwrote ${path}`);
+  log(`wrote ${path}`);
 }

@@ -1,0 +1,151 @@
+/**
+ * A server for the HTTP benchmark (scripts/bench-http.ts), run as its own process so the load generator does not
+ * share its event loop. `node --import tsx scripts/bench-server.ts <kind>` with an IPC channel:
+ *
+ * - `express`: bare express 5 answering GET /empty with `{}` (the DESIGN.md baseline).
+ * - `helmet`: the same with helmet() in front, as payseal has it.
+ * - `payseal`: the real service through src/api/serve.ts (what `payseal serve` runs): embedded PGlite in a
+ *   fresh temp dir, the KEK and admin token from the environment the parent sets, log level info with the
+ *   access log going to stdout (the parent points stdout at /dev/null).
+ *
+ * On start it sends `{ready, url}`. It answers `{cmd: 'reset'}` and `{cmd: 'report'}` so the parent can read
+ * what one load phase cost the server: CPU time (user + system, every thread, so libuv's pool is included),
+ * event-loop utilisation of the main thread, and peak RSS / heap sampled every 50 ms.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import express from 'express';
+import helmet from 'helmet';
+
+export type ServerKind = 'express' | 'helmet' | 'payseal';
+
+export interface ServerReport {
+  readonly wallMs: number;
+  readonly cpuUserMs: number;
+  readonly cpuSystemMs: number;
+  /** Main-thread event-loop utilisation, 0..1. */
+  readonly elu: number;
+  readonly rssPeakBytes: number;
+  readonly heapUsedPeakBytes: number;
+  readonly heapTotalPeakBytes: number;
+  readonly externalPeakBytes: number;
+  readonly rssNowBytes: number;
+  readonly heapUsedNowBytes: number;
+}
+
+export type ToServer = { cmd: 'reset' } | { cmd: 'report' } | { cmd: 'stop' };
+export type FromServer = { ready: true; url: string } | { report: ServerReport } | { error: string };
+
+function listen(app: express.Express): Promise<Server> {
+  const server = createServer(app);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+function plain(withHelmet: boolean): Promise<Server> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  if (withHelmet) app.use(helmet());
+  app.get('/empty', (_req, res) => {
+    res.json({});
+  });
+  return listen(app);
+}
+
+async function startPayseal(): Promise<{ url: string; close: () => Promise<void> }> {
+  // Imported here so the express baselines do not load (and pay memory for) payseal's modules.
+  const { loadConfig } = await import('../src/config.ts');
+  const { serve } = await import('../src/api/serve.ts');
+  const dataDir = mkdtempSync(join(tmpdir(), 'payseal-bench-'));
+  const config = loadConfig({
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: '',
+    PAYSEAL_DATA_DIR: dataDir,
+    PAYSEAL_LOG_LEVEL: process.env.PAYSEAL_LOG_LEVEL ?? 'info',
+  });
+  const serving = await serve(config, { print: () => {}, handleSignals: false });
+  return {
+    url: serving.url,
+    async close() {
+      await serving.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const send = (m: FromServer): void => {
+  process.send?.(m);
+};
+
+const kind = process.argv[2] as ServerKind;
+let close: () => Promise<void>;
+try {
+  if (kind === 'payseal') {
+    const s = await startPayseal();
+    close = s.close;
+    send({ ready: true, url: s.url });
+  } else if (kind === 'express' || kind === 'helmet') {
+    const server = await plain(kind === 'helmet');
+    close = () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+    send({ ready: true, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  } else {
+    throw new Error(`unknown server kind ${String(kind)} (express, helmet or payseal)`);
+  }
+} catch (e) {
+  send({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  process.exit(1);
+}
+
+// Phase accounting: everything since the last reset.
+let since = { t: performance.now(), cpu: process.cpuUsage(), elu: performance.eventLoopUtilization() as EventLoopUtilization };
+let peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
+const sample = (): void => {
+  const m = process.memoryUsage();
+  peak = {
+    rss: Math.max(peak.rss, m.rss),
+    heapUsed: Math.max(peak.heapUsed, m.heapUsed),
+    heapTotal: Math.max(peak.heapTotal, m.heapTotal),
+    external: Math.max(peak.external, m.external),
+  };
+};
+setInterval(sample, 50).unref();
+
+process.on('message', (m: ToServer) => {
+  if (m.cmd === 'reset') {
+    peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
+    sample();
+    since = { t: performance.now(), cpu: process.cpuUsage(), elu: performance.eventLoopUtilization() };
+  } else if (m.cmd === 'report') {
+    sample();
+    const cpu = process.cpuUsage(since.cpu);
+    const now = process.memoryUsage();
+    send({
+      report: {
+        wallMs: performance.now() - since.t,
+        cpuUserMs: cpu.user / 1000,
+        cpuSystemMs: cpu.system / 1000,
+        elu: performance.eventLoopUtilization(since.elu).utilization,
+        rssPeakBytes: peak.rss,
+        heapUsedPeakBytes: peak.heapUsed,
+        heapTotalPeakBytes: peak.heapTotal,
+        externalPeakBytes: peak.external,
+        rssNowBytes: now.rss,
+        heapUsedNowBytes: now.heapUsed,
+      },
+    });
+  } else if (m.cmd === 'stop') {
+    close().finally(() => process.exit(0));
+  }
+});
+process.on('disconnect', () => {
+  close().finally(() => process.exit(0));
+});
