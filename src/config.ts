@@ -32,6 +32,12 @@ export interface Config {
   readonly logLevel: string;
   /** How often (ms) each process re-reads the change counter, in addition to LISTEN/NOTIFY. */
   readonly cacheRefreshMs: number;
+  /**
+   * PAYSEAL_ROTATION_CHECK_SECONDS: how often the service looks for keys due for scheduled rotation (one
+   * replica per round, under an advisory lock); 0 turns the in-service scheduler off (cron only). Default 60.
+   * Optional so hand-built configs need not name it.
+   */
+  readonly rotationCheckSeconds?: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -66,5 +72,6 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitBurst: intFrom(env, 'PAYSEAL_RATE_LIMIT_BURST', 0, 0, 1_000_000),
     logLevel: nonEmpty(env, 'PAYSEAL_LOG_LEVEL') ?? 'info',
     cacheRefreshMs: intFrom(env, 'PAYSEAL_CACHE_REFRESH_MS', 500, 50, 60_000),
+    rotationCheckSeconds: intFrom(env, 'PAYSEAL_ROTATION_CHECK_SECONDS', 60, 0, 86_400),
   });
 }

@@ -22,6 +22,8 @@ const STATUS: Readonly<Record<string, number>> = Object.assign(Object.create(nul
   key_exists: 409,
   client_exists: 409,
   conflict: 409,
+  // The newest version of an AES key reached its use bound (NIST SP 800-38D §8.3) and could not be rotated.
+  key_exhausted: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -48,6 +50,7 @@ export type ErrorCode =
   | 'key_exists'
   | 'client_exists'
   | 'conflict'
+  | 'key_exhausted'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'

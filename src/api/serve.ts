@@ -72,7 +72,8 @@ function urlOf(server: Server): string {
 export async function serve(config: Config, options: ServeOptions = {}): Promise<Serving> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const print = options.print ?? ((text: string) => void process.stdout.write(text));
-  const runtime = await openRuntime(config, { role: 'service' });
+  // The runtime's own jobs (scheduled rotation, rotation at the AES use bound) log through the service's logger.
+  const runtime = await openRuntime(config, { role: 'service', log: logger });
   let server: Server;
   try {
     for (const notice of runtime.notices) print(`payseal: ${notice}\n`);

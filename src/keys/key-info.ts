@@ -15,13 +15,15 @@ export function stateOf(v: VersionRow, latest: number): VersionState {
   return v.version === latest ? 'active' : 'retired';
 }
 
-export function toKeyInfo(k: KeyRow, spec: KeyTypeSpec, versions: readonly VersionRow[]): KeyInfo {
+/** `useCounts` overrides the rows' use_count (the cache's rows are not refreshed by leases). */
+export function toKeyInfo(k: KeyRow, spec: KeyTypeSpec, versions: readonly VersionRow[], useCounts?: ReadonlyMap<number, number>): KeyInfo {
   const vs: KeyVersionInfo[] = versions.map((v) => ({
     version: v.version,
     state: stateOf(v, k.latest_version),
     created_at: v.created_at,
     ...(v.revoked_at !== null ? { revoked_at: v.revoked_at } : {}),
     ...(v.destroyed_at !== null ? { destroyed_at: v.destroyed_at } : {}),
+    ...(spec.purpose === 'encrypt' ? { encryptions: useCounts?.get(v.version) ?? v.use_count } : {}),
   }));
   return {
     name: k.name,

@@ -3,7 +3,11 @@
  * Implemented by src/keys/runtime.ts (openRuntime).
  */
 import type { Config } from '../config.ts';
+import type { KeyLog } from './_log.ts';
 import type { KekRotateOptions, KekRotateResult } from './kek-rotate.ts';
+import type { RotateDueResult } from './types.ts';
+import type { SchedulerStats } from './scheduler.ts';
+import type { AesUseLimits } from './use-budget.ts';
 import type { Db } from './store/db.ts';
 import type { ClientService, KeyService } from './types.ts';
 
@@ -29,9 +33,23 @@ export interface Runtime {
   readonly kekId: string;
   /** Re-wraps every private key under the KEK given as base64 (payseal kek rotate); resumable. */
   rotateKek(newKekBase64: string, options: KekRotateOptions): Promise<KekRotateResult>;
+  /**
+   * The in-service rotation scheduler (src/keys/scheduler.ts), or null when this runtime runs none (the CLI,
+   * or PAYSEAL_ROTATION_CHECK_SECONDS=0). stats() are counters since start (for /metrics); runOnce() runs a
+   * round now and resolves null when another process held the lock.
+   */
+  readonly scheduler: { stats(): SchedulerStats; runOnce(): Promise<RotateDueResult | null> } | null;
 }
 
 export interface RuntimeOptions {
   /** 'service' serves the embedded store to other local processes (the CLI); 'cli' connects to it if one runs. */
   readonly role: 'service' | 'cli';
+  /** Run the rotation scheduler; default: only with role 'service' (and a non-zero config.rotationCheckSeconds). */
+  readonly scheduler?: boolean;
+  /** The scheduler's interval in ms, overriding config.rotationCheckSeconds (tests). */
+  readonly rotationCheckMs?: number;
+  /** AES-GCM use accounting bounds; default AES_GCM_USE_LIMITS (2^32, rotate at 2^31, leases of 10,000). Tests lower them. */
+  readonly aesUseLimits?: Partial<AesUseLimits>;
+  /** Where the scheduler and usage rotations log (the service's pino logger); default JSON lines on stderr. */
+  readonly log?: KeyLog;
 }

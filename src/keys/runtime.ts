@@ -1,12 +1,13 @@
 /**
  * openRuntime: everything a process needs before it serves a request or runs a command. In order: KEKs
  * (refusing start without one on a shared database), the store (pg Pool on DATABASE_URL, else the embedded
- * data dir or a running service's socket), migrations, the KEK check, the change feed, then the services.
- * Anything that fails on the way closes what was opened.
+ * data dir or a running service's socket), migrations, the KEK check, the change feed, then the services
+ * and, in the service, the rotation scheduler. Anything that fails on the way closes what was opened.
  */
 import type { Config } from '../config.ts';
 import { PaysealError } from '../errors.ts';
 import type { KeyContext } from './_context.ts';
+import { stderrKeyLog } from './_log.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { createClientService } from './clients.ts';
 import { checkKeks } from './kek-check.ts';
@@ -14,6 +15,8 @@ import { loadKeks } from './kek-load.ts';
 import { rotateKek } from './kek-rotate.ts';
 import { parseKek } from './kek.ts';
 import { createKeyService } from './key-service.ts';
+import { RotationScheduler } from './scheduler.ts';
+import { resolveUseLimits } from './use-budget.ts';
 import type { Runtime, RuntimeOptions } from './runtime-types.ts';
 import { mapDbError, type Db } from './store/db.ts';
 import { openEmbedded } from './store/embedded.ts';
@@ -22,6 +25,9 @@ import { migrate } from './store/migrate.ts';
 import { openPgDb } from './store/pg.ts';
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const useLimits = resolveUseLimits(options.aesUseLimits);
+  const log = options.log ?? stderrKeyLog;
+  const intervalMs = options.rotationCheckMs ?? (config.rotationCheckSeconds ?? 60) * 1000;
   const { ring, notices } = loadKeks(config);
   let db: Db;
   let closeStore: () => Promise<void>;
@@ -51,8 +57,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     throw mapDbError(e);
   }
   const ctx: KeyContext = { db, ring, feed };
-  const keys = createKeyService(ctx);
+  const keys = createKeyService(ctx, { useLimits, log });
   const clients = createClientService(ctx);
+  const scheduler = (options.scheduler ?? options.role === 'service') && intervalMs > 0 ? new RotationScheduler(ctx, intervalMs, log) : null;
+  scheduler?.start();
   let closed = false;
   const changes = feed;
   return {
@@ -73,9 +81,11 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       }
     },
     rotateKek: (newKekBase64, opts) => rotateKek(ctx, parseKek(newKekBase64, 'the new KEK'), opts),
+    scheduler: scheduler && { stats: () => scheduler.stats(), runOnce: () => scheduler.runOnce() },
     async close() {
       if (closed) return;
       closed = true;
+      await scheduler?.stop();
       await changes.stop();
       await closeStore();
     },

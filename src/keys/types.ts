@@ -14,6 +14,12 @@ export interface KeyVersionInfo {
   readonly created_at: string;
   readonly revoked_at?: string;
   readonly destroyed_at?: string;
+  /**
+   * Extension, AES keys only: encryptions counted against this version's bound of 2^32 (NIST SP 800-38D
+   * §8.3). Counted in leased blocks, so it can run ahead of the encryptions actually made by one block
+   * (10,000) per process; it never passes the bound.
+   */
+  readonly encryptions?: number;
 }
 
 /** KeyInfo exactly as API.md. Timestamps are ISO 8601 UTC strings. */
@@ -46,7 +52,11 @@ export interface PublicKeysInfo {
   readonly versions: readonly PublicKeyVersion[];
 }
 
-/** Who made a change: "client:<name>" for API callers, "cli:<os user>" for the command line, "system" for the scheduler. */
+/**
+ * Who made a change: "client:<name>" for API callers, "cli:<os user>" for the command line, "system" for
+ * start-up bootstrap, "system:scheduler" for scheduled rotation in the service, "system:usage-limit" for a
+ * rotation at the AES-GCM use bound.
+ */
 export type Actor = string;
 
 /** The newest version of a key, ready to sign or encrypt. `privateKey` is a KeyObject (never serialised). */
@@ -97,6 +107,13 @@ export interface KeyService {
 
   /** Hot path, served from the cache. Throws key_not_found, key_type_mismatch (wrong purpose). */
   latestFor(name: string, purpose: Purpose): Promise<UsableKey>;
+  /**
+   * Hot path for AES-GCM encryption: the newest version of an encryption key with `uses` encryptions (default
+   * 1) counted against its bound (NIST SP 800-38D §8.3), served from memory while this process's leased block
+   * lasts. Encrypt exactly `uses` messages with the returned key. Throws key_not_found, key_type_mismatch,
+   * unavailable, and key_exhausted when the newest version reached its bound and could not be rotated.
+   */
+  reserveEncryption(name: string, uses?: number): Promise<UsableKey>;
   /** Verification / decryption key for a given version, applying revoke, destroy and min_version. */
   versionFor(name: string, version: number, purpose: Purpose, use: 'verify' | 'decrypt'): Promise<VersionLookup>;
 }

@@ -1,12 +1,14 @@
 /**
  * Raw encryption: AES-GCM under the newest version of an encryption key (NIST SP 800-38D, random 96-bit IV),
  * answered as `payseal:v<N>:<base64 of iv ‖ ciphertext ‖ tag>`. `aad` is authenticated, not encrypted, and must
- * be given again to decrypt.
+ * be given again to decrypt. Every message encrypted (each batch item, each rewrap) first reserves one use of
+ * the version against its 2^32 bound (SP 800-38D §8.3) through keys.reserveEncryption, which answers from
+ * memory and rotates the key before the bound; so items of one batch may name different versions.
  */
 import { z } from 'zod';
 import { createAead, decodeBase64Strict, formatVersioned } from '../../crypto/index.ts';
-import type { KeyTypeSpec } from '../../crypto/index.ts';
-import type { KeyService } from '../../keys/types.ts';
+import type { Aead, KeyTypeSpec } from '../../crypto/index.ts';
+import type { KeyService, UsableKey } from '../../keys/types.ts';
 import { parseWith } from './route.ts';
 import { base64Field } from './schemas.ts';
 
@@ -22,23 +24,25 @@ export interface CipherResult {
 
 export interface OpenedEncrypter {
   readonly spec: KeyTypeSpec;
+  /** The newest version when opened; each result names the version it actually used. */
   readonly version: number;
   encrypt(raw: unknown, prefix?: string): Promise<CipherResult>;
-  /** Encrypts already-decoded bytes (rewrap). */
-  seal(plaintext: Uint8Array, aad: Uint8Array | undefined): CipherResult;
+  /** Encrypts already-decoded bytes (rewrap). Throws key_exhausted if the key cannot be kept below its use bound. */
+  seal(plaintext: Uint8Array, aad: Uint8Array | undefined): Promise<CipherResult>;
 }
 
 /** Throws key_not_found, or key_type_mismatch for a signing key. */
-export async function openEncrypter(keys: Pick<KeyService, 'latestFor'>, name: string): Promise<OpenedEncrypter> {
-  const key = await keys.latestFor(name, 'encrypt');
-  const aead = createAead(key.spec, key.key);
-  const seal = (plaintext: Uint8Array, aad: Uint8Array | undefined): CipherResult => ({
-    ciphertext: formatVersioned(key.version, aead.seal(plaintext, aad)),
-    key_version: key.version,
-  });
+export async function openEncrypter(keys: Pick<KeyService, 'latestFor' | 'reserveEncryption'>, name: string): Promise<OpenedEncrypter> {
+  const opened = await keys.latestFor(name, 'encrypt');
+  let aeadOf: { key: UsableKey; aead: Aead } = { key: opened, aead: createAead(opened.spec, opened.key) };
+  const seal = async (plaintext: Uint8Array, aad: Uint8Array | undefined): Promise<CipherResult> => {
+    const key = await keys.reserveEncryption(name, 1);
+    if (key !== aeadOf.key) aeadOf = { key, aead: createAead(key.spec, key.key) };
+    return { ciphertext: formatVersioned(key.version, aeadOf.aead.seal(plaintext, aad)), key_version: key.version };
+  };
   return {
-    spec: key.spec,
-    version: key.version,
+    spec: opened.spec,
+    version: opened.version,
     seal,
     async encrypt(raw, prefix = '') {
       const item = parseWith(encryptItemSchema, raw, prefix);

@@ -1,7 +1,7 @@
 /**
  * Rewrap (Vault transit's rewrap): decrypts with the ciphertext's version and encrypts again under the newest
  * version, with the same aad, so callers can move stored ciphertexts forward before raising min_version. The
- * plaintext never leaves the process.
+ * plaintext never leaves the process. Each rewrap reserves one use of the newest version (encrypt.ts).
  */
 import type { KeyService } from '../../keys/types.ts';
 import type { KeyTypeSpec } from '../../crypto/index.ts';
@@ -15,7 +15,7 @@ export interface OpenedRewrapper {
   rewrap(raw: unknown, prefix?: string): Promise<CipherResult>;
 }
 
-export async function openRewrapper(keys: Pick<KeyService, 'latestFor' | 'versionFor'>, name: string): Promise<OpenedRewrapper> {
+export async function openRewrapper(keys: Pick<KeyService, 'latestFor' | 'versionFor' | 'reserveEncryption'>, name: string): Promise<OpenedRewrapper> {
   const decrypter = await openDecrypter(keys, name);
   const encrypter = await openEncrypter(keys, name);
   return {
@@ -23,7 +23,7 @@ export async function openRewrapper(keys: Pick<KeyService, 'latestFor' | 'versio
     async rewrap(raw, prefix = '') {
       const d = await decrypter.open(raw, prefix);
       try {
-        return encrypter.seal(d.plaintext, d.aad);
+        return await encrypter.seal(d.plaintext, d.aad);
       } finally {
         d.plaintext.fill(0);
       }

@@ -18,6 +18,13 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** LISTEN on a channel; resolves to an unlisten function. Backends that cannot listen resolve a no-op. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Runs fn on one database session held for its whole duration, outside any transaction: what a
+   * session-level advisory lock needs. On PGlite, which is a single session shared by every user, fn gets
+   * the Db itself (and may open transactions); elsewhere fn must use the given Queryable for the session's
+   * own statements and the Db for anything else. A session whose fn threw is discarded, never pooled.
+   */
+  session<T>(fn: (s: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -23,10 +23,12 @@ export interface VersionRow {
   readonly created_at: string;
   readonly revoked_at: string | null;
   readonly destroyed_at: string | null;
+  /** AES-GCM encryptions counted against the version's bound (leased in blocks; 0 for signing keys). */
+  readonly use_count: number;
 }
 
 const KEY_COLUMNS = 'name, type, min_version, latest_version, rotation_period, next_rotation_at, created_at';
-const VERSION_COLUMNS = 'key, version, public_pem, wrapped, kek_id, created_at, revoked_at, destroyed_at';
+const VERSION_COLUMNS = 'key, version, public_pem, wrapped, kek_id, created_at, revoked_at, destroyed_at, use_count::text AS use_count';
 
 function keyRow(r: Record<string, unknown>): KeyRow {
   return {
@@ -50,6 +52,7 @@ function versionRow(r: Record<string, unknown>): VersionRow {
     created_at: isoOrNull(r.created_at) ?? '',
     revoked_at: isoOrNull(r.revoked_at),
     destroyed_at: isoOrNull(r.destroyed_at),
+    use_count: Number(r.use_count ?? 0),
   };
 }
 
@@ -136,6 +139,40 @@ export async function selectDueKeyNames(q: Queryable, now: Date): Promise<string
   return rows.map((r) => r.name);
 }
 
-export async function addUses(q: Queryable, name: string, version: number, count: number): Promise<void> {
-  await q.query('UPDATE key_versions SET use_count = use_count + $3 WHERE key = $1 AND version = $2', [name, version, count]);
+/**
+ * Leases up to `want` (at least `need`) AES-GCM uses of one version, never letting its count pass `limit`.
+ * Run inside a transaction: the row lock serialises leases from every process, so the bound holds however
+ * many replicas lease at once. Returns the uses granted (0 when fewer than `need` are left, or the version
+ * is gone, revoked or destroyed) and the version's count afterwards.
+ */
+export async function leaseUses(
+  tx: Queryable,
+  name: string,
+  version: number,
+  need: number,
+  want: number,
+  limit: number,
+): Promise<{ granted: number; total: number }> {
+  const rows = await tx.query<{ used: string; usable: boolean }>(
+    `SELECT use_count::text AS used, (wrapped IS NOT NULL AND revoked_at IS NULL) AS usable
+     FROM key_versions WHERE key = $1 AND version = $2 FOR UPDATE`,
+    [name, version],
+  );
+  const row = rows[0];
+  if (!row) return { granted: 0, total: 0 };
+  const used = Number(row.used);
+  const left = limit - used;
+  if (!row.usable || left < need) return { granted: 0, total: used };
+  const granted = Math.min(Math.max(want, need), left);
+  await tx.query('UPDATE key_versions SET use_count = use_count + $3 WHERE key = $1 AND version = $2', [name, version, granted]);
+  return { granted, total: used + granted };
+}
+
+/** Current use counts of every version of one key (fresh: leases do not announce themselves on the change feed). */
+export async function selectUseCounts(q: Queryable, name: string): Promise<Map<number, number>> {
+  const rows = await q.query<{ version: number; used: string }>(
+    'SELECT version, use_count::text AS used FROM key_versions WHERE key = $1',
+    [name],
+  );
+  return new Map(rows.map((r) => [Number(r.version), Number(r.used)]));
 }

@@ -66,6 +66,34 @@ export function openPgDb(options: PgDbOptions): Db {
     }
   }
 
+  async function session<T>(fn: (s: Queryable) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      throw mapDbError(e);
+    }
+    const s: Queryable = {
+      async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+        try {
+          return (await client.query(sql, params as unknown[])).rows as R[];
+        } catch (e) {
+          throw mapDbError(e);
+        }
+      },
+    };
+    let broken = false;
+    try {
+      return await fn(s);
+    } catch (e) {
+      // Whatever the session still holds (an advisory lock whose unlock failed) dies with the connection.
+      broken = true;
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
   async function listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     if (options.kind === 'socket') return async () => {};
     let client: pg.Client | null = null;
@@ -100,6 +128,7 @@ export function openPgDb(options: PgDbOptions): Db {
     kind: options.kind,
     query,
     transaction,
+    session,
     listen,
     async close() {
       if (closed) return;

@@ -20,7 +20,7 @@ export async function openPgliteDb(pgdataDir: string): Promise<PgliteDb> {
 export function wrapPglite(pglite: PGlite): PgliteDb {
   const lock = new SessionLock();
   let closed = false;
-  return {
+  const db: PgliteDb = {
     kind: 'pglite',
     pglite,
     lock,
@@ -42,10 +42,13 @@ export function wrapPglite(pglite: PGlite): PgliteDb {
       const unlisten = await lock.run(() => pglite.listen(channel, onPayload));
       return () => lock.run(() => unlisten());
     },
+    // One session for everyone: each statement takes the SessionLock itself, so fn may open transactions.
+    session: (fn) => fn(db),
     async close() {
       if (closed) return;
       closed = true;
       await lock.run(() => pglite.close());
     },
   };
+  return db;
 }
