@@ -1,6 +1,6 @@
 /**
- * Black-box: the route × status pairs of API.md that the other api-* suites leave out, against the running
- * server (the full checklist, with where each pair is tested, is in docs/api.md's "Where each answer is tested").
+ * Black-box: the route × status pairs of API.md that the other api-* suites (input, keys, operations, scopes)
+ * leave out, against the running server, so that together they exercise every route × status of the contract.
  * - every /v1 route answers 401 without a token or with an unknown one, before anything else;
  * - 404 key_not_found and 400 key_type_mismatch / invalid_request on every key route that can give them;
  * - min_version: a version below it verifies as `below_min_version` and cannot decrypt; rewrap first, then raise;
