@@ -207,6 +207,54 @@ describe('docs/api.md', () => {
     expect(missing).toEqual([]);
   });
 
+  it('mentions every member name the API answers with (JWK members aside, which RFC 7517/7518 define)', async () => {
+    const call = async (method: string, route: string, body?: unknown): Promise<unknown> => {
+      const res = await fetch(url + route, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return res.status === 204 ? {} : res.json();
+    };
+    // Every shape: a DSA key (legacy), a destroyed and a revoked version, an AES key, each operation and an error.
+    await call('POST', '/v1/keys', { name: 'members-dsa', type: 'dsa-2048' });
+    await call('POST', '/v1/keys', { name: 'members', type: 'ed25519' });
+    await call('POST', '/v1/keys/members/rotate');
+    await call('POST', '/v1/keys/members/rotate');
+    await call('POST', '/v1/keys/members/versions/1/destroy');
+    await call('POST', '/v1/keys/members/versions/2/revoke');
+    const signature = ((await call('POST', '/v1/keys/members/sign', { input: 'AA==' })) as { signature: string }).signature;
+    const ciphertext = ((await call('POST', '/v1/keys/cards/encrypt', { plaintext: 'AA==' })) as { ciphertext: string }).ciphertext;
+    const answers = [
+      await call('GET', '/v1/keys'),
+      await call('GET', '/v1/keys/members/public'),
+      await call('GET', '/v1/clients'),
+      await call('POST', '/v1/clients', { name: 'members-client', scopes: ['hash'] }),
+      await call('POST', '/v1/keys/members/sign', { batch_input: [{ input: 'AA==' }, { input: '!' }] }),
+      await call('POST', '/v1/keys/members/verify', { input: 'AQ==', signature }),
+      await call('POST', '/v1/keys/cards/decrypt', { ciphertext }),
+      await call('POST', '/v1/keys/cards/rewrap', { ciphertext }),
+      await call('POST', '/v1/hash', { input: 'AA==' }),
+      await call('GET', '/healthz'),
+      await call('GET', '/.well-known/jwks.json'),
+    ];
+    const names = new Set<string>();
+    const walk = (node: unknown, parent: string) => {
+      if (Array.isArray(node)) node.forEach((v) => walk(v, parent));
+      else if (typeof node === 'object' && node !== null) {
+        for (const [k, v] of Object.entries(node)) {
+          if (parent === 'jwk' || (parent === 'keys' && 'kty' in node)) continue;
+          names.add(k);
+          walk(v, k);
+        }
+      }
+    };
+    answers.forEach((a) => walk(a, ''));
+    expect(names.size).toBeGreaterThan(30);
+    const unmentioned = [...names].filter((n) => !DOC.includes(`\`${n}\``) && !DOC.includes(`"${n}"`));
+    expect(unmentioned).toEqual([]);
+  });
+
   it('the checker catches a wrong status, a missing member and a wrong value (it can fail)', () => {
     const documented: Fence = { lang: 'http', line: 0, body: 'HTTP/1.1 200 OK\n\n{"valid": true, "key_version": 1}' };
     expect(() => checkAgainst(documented, 'HTTP/1.1 400 Bad Request\r\n\r\n{"error":{}}', 'x')).toThrow();

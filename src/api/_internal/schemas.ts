@@ -44,6 +44,8 @@ export const keyVersionInfo = z.object({
   created_at: z.string(),
   revoked_at: z.string().optional(),
   destroyed_at: z.string().optional(),
+  /** Extension, AES keys only: encryptions counted against the version's 2^32 bound (NIST SP 800-38D §8.3). */
+  encryptions: z.number().int().optional(),
 });
 
 export const keyInfo = z.object({

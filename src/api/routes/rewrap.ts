@@ -13,7 +13,11 @@ export const rewrapRoute = operationRoute({
   item: rewrapItemSchema,
   shared: {},
   result: z.object({ ciphertext: z.string(), key_version: z.number().int() }),
-  errors: { 400: { description: 'invalid_request, decryption_failed, key_type_mismatch' }, 404: { description: 'key_not_found' } },
+  errors: {
+    400: { description: 'invalid_request, decryption_failed, key_type_mismatch' },
+    404: { description: 'key_not_found' },
+    409: { description: 'key_exhausted: the newest version reached its AES-GCM use bound and could not be rotated' },
+  },
   async open(deps, name) {
     const rewrapper = await openRewrapper(deps.runtime.keys, name);
     return { spec: rewrapper.spec, run: (item, _defaults, prefix) => rewrapper.rewrap(item, prefix) };
