@@ -7,14 +7,17 @@
  * reported beside every number so the bias can be read off rather than guessed.
  *
  * (a) single-sign throughput: autocannon, closed loop, CONNECTIONS connections, against GET /empty on bare
- *     express and on express + helmet, and against POST /v1/keys/{name}/sign (ECDSA P-256, one random 256-byte
- *     message per request). Order E H P P H E, so drift in machine load does not favour one side.
+ *     express and on express + helmet, POST /empty with the same body on express + express.json() (to show what
+ *     reading a body costs), and POST /v1/keys/{name}/sign (ECDSA P-256, one random 256-byte message per
+ *     request). Order E J H P P H J E, so drift in machine load does not favour one side.
  * (b) batch signing: batch_input of 1000 (and 100) distinct messages, signatures/s, beside raw node:crypto
  *     async sign (libuv's pool, RAW_IN_FLIGHT in flight, so both cores work) in this process, order R B B R.
  * (c) latency of one sign at half of (a)'s peak, from an open-loop generator that sends at a constant rate and
  *     measures each request from the time it was due (so a stall counts against every request it delays, not
- *     once). Also autocannon with overallRate at the same rate, for comparison: autocannon spends each
- *     connection's per-second quota at the start of every second, so that run is bursts at full concurrency.
+ *     once). The same generator against bare express at the same rate is the control: what the machine (and
+ *     the load generator sharing it) adds to any server's tail. Also autocannon with overallRate at the same
+ *     rate, for comparison: autocannon spends each connection's per-second quota at the start of every second,
+ *     so that run is bursts at full concurrency.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign as nodeSign, type KeyObject } from 'node:crypto';
@@ -56,12 +59,14 @@ export interface Phase {
 export interface HttpResults {
   readonly express: Phase;
   readonly helmet: Phase;
+  readonly json: Phase;
   readonly payseal: Phase;
   readonly batch1000: Phase;
   readonly batch100: Phase;
   readonly rawSignPerSecond: number;
   readonly halfRate: number;
   readonly paced: Phase;
+  readonly pacedExpress: Phase;
   readonly cannonAtRate: Phase;
   readonly idle: ServerReport;
 }
@@ -177,6 +182,8 @@ function merge(a: Phase, b: Phase): Phase {
           cpuUserMs: sa.cpuUserMs + sb.cpuUserMs,
           cpuSystemMs: sa.cpuSystemMs + sb.cpuSystemMs,
           elu: (sa.elu * sa.wallMs + sb.elu * sb.wallMs) / (sa.wallMs + sb.wallMs),
+          loopDelayP99Ms: Math.max(sa.loopDelayP99Ms, sb.loopDelayP99Ms),
+          loopDelayMaxMs: Math.max(sa.loopDelayMaxMs, sb.loopDelayMaxMs),
           rssPeakBytes: Math.max(sa.rssPeakBytes, sb.rssPeakBytes),
           heapUsedPeakBytes: Math.max(sa.heapUsedPeakBytes, sb.heapUsedPeakBytes),
           heapTotalPeakBytes: Math.max(sa.heapTotalPeakBytes, sb.heapTotalPeakBytes),
@@ -205,7 +212,7 @@ const percentile = (sorted: number[], p: number): number =>
  * that due time (a server stall delays later requests, and they are charged for it). At most `connections`
  * sockets; requests past that wait in the agent's queue, on their own clock.
  */
-async function paced(label: string, server: ServerHandle, path: string, headers: Record<string, string>, body: Buffer, rate: number, ms: number, connections: number): Promise<Phase> {
+async function paced(label: string, server: ServerHandle, path: string, headers: Record<string, string>, body: Buffer | null, rate: number, ms: number, connections: number): Promise<Phase> {
   const url = new URL(server.url);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
@@ -225,7 +232,7 @@ async function paced(label: string, server: ServerHandle, path: string, headers:
     const fire = (due: number): void => {
       outstanding++;
       const req = httpRequest(
-        { host: url.hostname, port: url.port, path, method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } },
+        { host: url.hostname, port: url.port, path, method: body === null ? 'GET' : 'POST', agent, headers: body === null ? headers : { ...headers, 'content-length': String(body.length) } },
         (res) => {
           res.on('data', () => {});
           res.on('end', () => {
@@ -239,7 +246,8 @@ async function paced(label: string, server: ServerHandle, path: string, headers:
         errors++;
         done();
       });
-      req.end(body);
+      if (body === null) req.end();
+      else req.end(body);
     };
     const tick = (): void => {
       const now = performance.now();
@@ -287,7 +295,7 @@ export async function benchHttp(s: HttpSettings): Promise<HttpResults> {
   const adminToken = randomBytes(24).toString('base64url');
   const env = { ...process.env, PAYSEAL_KEK: randomBytes(32).toString('base64'), PAYSEAL_ADMIN_TOKEN: adminToken };
   s.log('  starting servers (payseal: fresh embedded PGlite, initdb takes seconds)');
-  const [express, helmet, payseal] = await Promise.all([startServer('express', env), startServer('helmet', env), startServer('payseal', env)]);
+  const [express, helmet, json, payseal] = await Promise.all([startServer('express', env), startServer('helmet', env), startServer('json', env), startServer('payseal', env)]);
   try {
     await call(payseal.url, 'POST', '/v1/keys', adminToken, { name: KEY_NAME, type: 'ecdsa-p256' });
     const { token } = (await call(payseal.url, 'POST', '/v1/clients', adminToken, { name: 'bench', scopes: [`sign:${KEY_NAME}`] })) as { token: string };
@@ -311,6 +319,14 @@ export async function benchHttp(s: HttpSettings): Promise<HttpResults> {
     const idle = await payseal.report();
 
     const plainOpts = (server: ServerHandle, ms: number): autocannon.Options => ({ url: `${server.url}/empty`, connections: CONNECTIONS, duration: seconds(ms) });
+    const jsonOpts = (ms: number): autocannon.Options => ({
+      url: `${json.url}/empty`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: single,
+      connections: CONNECTIONS,
+      duration: seconds(ms),
+    });
     const signOpts = (ms: number, extra: Partial<autocannon.Options> = {}): autocannon.Options => ({
       url: payseal.url + signPath,
       method: 'POST',
@@ -323,15 +339,18 @@ export async function benchHttp(s: HttpSettings): Promise<HttpResults> {
     s.log('  (a) warm-up');
     await cannon('warm-up', null, plainOpts(express, s.warmupMs));
     await cannon('warm-up', null, plainOpts(helmet, s.warmupMs));
+    await cannon('warm-up', null, jsonOpts(s.warmupMs));
     await cannon('warm-up', null, signOpts(s.warmupMs));
-    s.log('  (a) express, helmet, payseal, payseal, helmet, express');
+    s.log('  (a) express, json, helmet, payseal, payseal, helmet, json, express');
     const e1 = await cannon('express', express, plainOpts(express, s.phaseMs));
+    const j1 = await cannon('express + express.json()', json, jsonOpts(s.phaseMs));
     const h1 = await cannon('express + helmet', helmet, plainOpts(helmet, s.phaseMs));
     const p1 = await cannon('payseal sign', payseal, signOpts(s.phaseMs));
     const p2 = await cannon('payseal sign', payseal, signOpts(s.phaseMs));
     const h2 = await cannon('express + helmet', helmet, plainOpts(helmet, s.phaseMs));
+    const j2 = await cannon('express + express.json()', json, jsonOpts(s.phaseMs));
     const e2 = await cannon('express', express, plainOpts(express, s.phaseMs));
-    await Promise.all([express.stop(), helmet.stop()]);
+    await Promise.all([helmet.stop(), json.stop()]);
 
     s.log('  (b) raw node:crypto, batch 1000, batch 1000, raw node:crypto; then batch 100');
     const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
@@ -357,22 +376,25 @@ export async function benchHttp(s: HttpSettings): Promise<HttpResults> {
     const halfRate = Math.max(1, Math.round(peak.requestsPerSecond / 2));
     s.log(`  (c) one sign at ${halfRate} req/s (half of the peak), open loop; then autocannon overallRate`);
     const paced1 = await paced('payseal sign, paced', payseal, signPath, headers, single, halfRate, 2 * s.phaseMs, CONNECTIONS);
+    const pacedExpress = await paced('bare express, paced', express, '/empty', {}, null, halfRate, s.phaseMs, CONNECTIONS);
     const atRate = await cannon('payseal sign, autocannon overallRate', payseal, signOpts(s.phaseMs, { overallRate: halfRate, ignoreCoordinatedOmission: true }));
 
     return {
       express: merge(e1, e2),
       helmet: merge(h1, h2),
+      json: merge(j1, j2),
       payseal: peak,
       batch1000: merge(b1, b2),
       batch100: b100,
       rawSignPerSecond: (r1 + r2) / 2,
       halfRate,
       paced: paced1,
+      pacedExpress,
       cannonAtRate: atRate,
       idle,
     };
   } finally {
-    await Promise.all([express.stop(), helmet.stop(), payseal.stop()]);
+    await Promise.all([express.stop(), helmet.stop(), json.stop(), payseal.stop()]);
   }
 }
 
@@ -412,17 +434,19 @@ export function renderHttp(r: HttpResults): string {
   out.push('| ledger on: cost in sign throughput | not measurable: src/ledger does not exist yet | ≤ 20% | **not built** |');
   out.push('', `Single-request throughput (autocannon, ${CONNECTIONS} connections, closed loop; batches ${BATCH_CONNECTIONS} connections):`, '');
   out.push(
-    '| server and request | req/s | items/s | p50 ms | p99 ms | max ms | non-2xx / errors | server cores | server event loop busy | load generator cores | server peak RSS MiB | peak heap used MiB |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| server and request | req/s | items/s | p50 ms | p99 ms | max ms | non-2xx / errors | server cores | server event loop busy | loop delay p99 / max ms | load generator cores | server peak RSS MiB | peak heap used MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   const row = (name: string, p: Phase): string =>
-    `| ${name} | ${fmt(p.requestsPerSecond)} | ${fmt(p.itemsPerSecond)} | ${ms(p.latencyMs.p50)} | ${ms(p.latencyMs.p99)} | ${ms(p.latencyMs.max)} | ${p.non2xx} / ${p.errors} | ${serverCores(p)} | ${p.server ? `${(p.server.elu * 100).toFixed(0)}%` : '—'} | ${p.loadgenCores.toFixed(2)} | ${p.server ? mib(p.server.rssPeakBytes) : '—'} | ${p.server ? mib(p.server.heapUsedPeakBytes) : '—'} |`;
+    `| ${name} | ${fmt(p.requestsPerSecond)} | ${fmt(p.itemsPerSecond)} | ${ms(p.latencyMs.p50)} | ${ms(p.latencyMs.p99)} | ${ms(p.latencyMs.max)} | ${p.non2xx} / ${p.errors} | ${serverCores(p)} | ${p.server ? `${(p.server.elu * 100).toFixed(0)}%` : '—'} | ${p.server ? `${ms(p.server.loopDelayP99Ms)} / ${ms(p.server.loopDelayMaxMs)}` : '—'} | ${p.loadgenCores.toFixed(2)} | ${p.server ? mib(p.server.rssPeakBytes) : '—'} | ${p.server ? mib(p.server.heapUsedPeakBytes) : '—'} |`;
   out.push(row('bare express, GET /empty → {}', r.express));
   out.push(row('express + helmet, GET /empty → {}', r.helmet));
+  out.push(row('express + express.json(), POST /empty (same body as a sign) → {}', r.json));
   out.push(row('payseal POST /v1/keys/{name}/sign, one message', r.payseal));
   out.push(row('payseal sign, batch_input of 1000', r.batch1000));
   out.push(row('payseal sign, batch_input of 100', r.batch100));
   out.push(row(`payseal sign, open loop at ${fmt(r.halfRate)} req/s`, r.paced));
+  out.push(row(`control: bare express GET /empty, open loop at ${fmt(r.halfRate)} req/s`, r.pacedExpress));
   out.push(row(`payseal sign, autocannon overallRate ${fmt(r.halfRate)}`, r.cannonAtRate));
   out.push(
     '',
