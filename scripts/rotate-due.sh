@@ -8,6 +8,7 @@
 # Example crontab line (every 10 minutes, environment from a root-readable file):
 #   */10 * * * *  . /etc/payseal/env && /opt/payseal/scripts/rotate-due.sh >>/var/log/payseal-rotate.log 2>&1
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Resolved through symlinks, so a link to this script (or to scripts/) from elsewhere still finds bin/.
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) payseal keys rotate --due"
 exec node "$here/../bin/payseal.js" keys rotate --due "$@"

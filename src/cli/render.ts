@@ -47,14 +47,17 @@ export function keyDetail(k: KeyInfo): string {
   const head =
     `key ${k.name}: ${k.type}${k.legacy ? ' (legacy)' : ''}, ${k.purpose}, latest v${k.latest_version}, min v${k.min_version}, ` +
     `rotation ${k.rotation_period ?? 'none'}${k.next_rotation_at ? ` (next ${when(k.next_rotation_at)})` : ''}\n`;
+  // AES keys also show each version's count against the AES-GCM bound of 2^32 (NIST SP 800-38D §8.3).
+  const counted = k.purpose === 'encrypt';
   const rows = k.versions.map((v) => [
     `v${v.version}`,
     v.state + (v.version < k.min_version && v.state === 'retired' ? ' (below min)' : ''),
     when(v.created_at),
     when(v.revoked_at),
     when(v.destroyed_at),
+    ...(counted ? [String(v.encryptions ?? 0)] : []),
   ]);
-  return head + table(['VERSION', 'STATE', 'CREATED', 'REVOKED', 'DESTROYED'], rows);
+  return head + table(['VERSION', 'STATE', 'CREATED', 'REVOKED', 'DESTROYED', ...(counted ? ['ENCRYPTIONS'] : [])], rows);
 }
 
 export function rotateDueReport(r: RotateDueResult): string {
