@@ -19,6 +19,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, createApp } from '../src/api/app.ts';
 import { createLogger } from '../src/api/_internal/logger.ts';
+import { ERROR_CODES, httpStatusOf } from '../src/errors.ts';
 import type { Runtime } from '../src/keys/runtime-types.ts';
 import { listen } from './api-harness.ts';
 import { openTestRuntime, type TestRuntime } from './support/db.ts';
@@ -253,6 +254,14 @@ describe('docs/api.md', () => {
     expect(names.size).toBeGreaterThan(30);
     const unmentioned = [...names].filter((n) => !DOC.includes(`\`${n}\``) && !DOC.includes(`"${n}"`));
     expect(unmentioned).toEqual([]);
+  });
+
+  it('lists every error code an HTTP caller can get, with its status, in the errors table', () => {
+    // Start-up and command-line codes never reach an HTTP caller (src/errors.ts says so).
+    const http = ERROR_CODES.filter((c) => !['config_invalid', 'kek_missing', 'kek_mismatch'].includes(c));
+    const rows = DOC.split('\n').filter((l) => /^\| \d{3} \|/.test(l));
+    const missing = http.filter((code) => !rows.some((row) => row.startsWith(`| ${httpStatusOf(code)} |`) && row.includes(`\`${code}\``)));
+    expect(missing).toEqual([]);
   });
 
   it('the checker catches a wrong status, a missing member and a wrong value (it can fail)', () => {
