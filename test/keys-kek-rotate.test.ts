@@ -101,4 +101,40 @@ describe.each(testBackends())('KEK rotation on %s', (backend) => {
     }
     await after.close();
   });
+  it('the rollout order of docs/keys.md: replicas accept N, then wrap with N, then the re-wrap completes and N alone works', async () => {
+    const O = randomKek();
+    const N = randomKek();
+    const store = await createTestStore({ backend, kekBase64: O, cacheRefreshMs: 200 });
+    stores.push(store);
+    const seed = await store.open({ role: 'service' });
+    for (const n of ['a', 'b']) await seed.keys.create(n, 'ecdsa-p256', null, 'test');
+    await seed.close();
+    // Step 2: a replica that still wraps with O but already accepts N. Step 3 under way: one that wraps with N.
+    const onO = await store.open({ role: 'service', kekBase64: O, kekPreviousBase64: N });
+    const onN = await store.open({ role: backend === 'postgres' ? 'service' : 'cli', kekBase64: N, kekPreviousBase64: O });
+    expect((await onO.keys.latestFor('a', 'sign')).version).toBe(1);
+    await onN.keys.rotate('a', 'test');
+    const t0 = Date.now();
+    while ((await onO.keys.latestFor('a', 'sign')).version !== 2) {
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // The O-replica signs with the version wrapped under N; a replica holding O alone could not even start.
+    const k = await onO.keys.latestFor('a', 'sign');
+    expect(await createSigner(k.spec, k.key).sign(Buffer.from('mixed'))).toBeInstanceOf(Buffer);
+    expect(await codeOf(store.open({ role: 'cli', kekBase64: O }))).toBe('kek_mismatch');
+    await onN.close();
+    await onO.close();
+    // Step 4 with the environment of step 3, then step 5: N alone.
+    const cli = await store.open({ role: 'cli', kekBase64: N, kekPreviousBase64: O });
+    const r = await cli.rotateKek(N, { actor: 'cli:ops' });
+    expect(r).toMatchObject({ completed: true, remaining: 0, rewrapped: 2 });
+    await cli.close();
+    const only = await store.open({ role: 'service', kekBase64: N });
+    for (const n of ['a', 'b']) {
+      const key = await only.keys.latestFor(n, 'sign');
+      expect(await createSigner(key.spec, key.key).sign(Buffer.from('after'))).toBeInstanceOf(Buffer);
+    }
+    await only.close();
+  });
 });

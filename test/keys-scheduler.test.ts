@@ -7,6 +7,7 @@
  * every wait polls with a generous deadline.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
 import type { KeyLog } from '../src/keys/_log.ts';
 import { openRuntime } from '../src/keys/runtime.ts';
 import type { Runtime, RuntimeOptions } from '../src/keys/runtime-types.ts';
@@ -170,6 +171,23 @@ describe.each(testBackends())('rotation scheduler on %s', (backend) => {
     expect(zero.scheduler).toBeNull();
     const cli = await open(store, { role: 'cli' });
     expect(cli.scheduler).toBeNull();
+  });
+});
+
+describe('PAYSEAL_ROTATION_CHECK_SECONDS', () => {
+  it('defaults to 60, accepts 0 (off) to 86400, and refuses anything else with config_invalid', () => {
+    expect(loadConfig({}).rotationCheckSeconds).toBe(60);
+    expect(loadConfig({ PAYSEAL_ROTATION_CHECK_SECONDS: '0' }).rotationCheckSeconds).toBe(0);
+    expect(loadConfig({ PAYSEAL_ROTATION_CHECK_SECONDS: '86400' }).rotationCheckSeconds).toBe(86_400);
+    for (const bad of ['-1', '1.5', 'soon', '86401', ' 5']) {
+      let code = 'no-error';
+      try {
+        loadConfig({ PAYSEAL_ROTATION_CHECK_SECONDS: bad });
+      } catch (e) {
+        code = (e as { code?: string }).code ?? 'no-code';
+      }
+      expect(code, bad).toBe('config_invalid');
+    }
   });
 });
 
