@@ -271,13 +271,6 @@ describe.each(testBackends())('two replicas on one %s store', (backend) => {
   });
 });
 
-/**
- * KNOWN BUG, embedded backend: src/keys/store/pglite.ts does not pass PGlite's errors through mapDbError (and
- * mapDbError does not know "PGlite is closed"), so a /v1 route that queries a stopped embedded store answers
- * 500 internal instead of 503 unavailable (/readyz is right: ping() maps any failure). Reported to the keys
- * owner; the embedded case is marked `fails` so it turns red, and must be flipped, as soon as the fix lands.
- */
-const EMBEDDED_503_BUG = true;
 
 async function withStoppedDatabase(backend: 'embedded' | 'postgres', body: (api: ApiHarness, signature: string) => Promise<void>): Promise<void> {
   const runtime = await openTestRuntime({ backend });
@@ -318,7 +311,7 @@ describe.each(testBackends())('the %s database stopped under a running server', 
     });
   });
 
-  (backend === 'embedded' && EMBEDDED_503_BUG ? it.fails : it)(
+  it(
     '/v1 routes that need the database answer 503 unavailable, never 500; the outage is logged as such',
     async () => {
       await withStoppedDatabase(backend, async (api) => {

@@ -43,7 +43,7 @@ export function mapDbError(e: unknown): unknown {
     }
     return e;
   }
-  if (/Connection terminated|connection.*(closed|ended)|Client was closed|Cannot use a pool after/i.test(message)) {
+  if (/Connection terminated|connection.*(closed|ended)|Client was closed|Cannot use a pool after|PGlite is clos(ed|ing)/i.test(message)) {
     return new PaysealError('unavailable', 'the database is unavailable', { cause: e });
   }
   return e;

@@ -5,7 +5,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { SessionLock } from './session-lock.ts';
-import type { Db, Queryable, Row } from './db.ts';
+import { mapDbError, type Db, type Queryable, type Row } from './db.ts';
 
 export interface PgliteDb extends Db {
   readonly pglite: PGlite;
@@ -17,6 +17,10 @@ export async function openPgliteDb(pgdataDir: string): Promise<PgliteDb> {
   return wrapPglite(pglite);
 }
 
+function rethrowMapped(e: unknown): never {
+  throw mapDbError(e);
+}
+
 export function wrapPglite(pglite: PGlite): PgliteDb {
   const lock = new SessionLock();
   let closed = false;
@@ -24,19 +28,22 @@ export function wrapPglite(pglite: PGlite): PgliteDb {
     kind: 'pglite',
     pglite,
     lock,
+    // Errors go through mapDbError as on pg, so a closed or broken store is 503 unavailable, not 500.
     async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-      return lock.run(async () => (await pglite.query<R>(sql, params as unknown[])).rows);
+      return lock.run(async () => (await pglite.query<R>(sql, params as unknown[])).rows).catch(rethrowMapped);
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return lock.run(() =>
-        pglite.transaction(async (t) =>
-          fn({
-            async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-              return (await t.query<R>(sql, params as unknown[])).rows;
-            },
-          }),
-        ),
-      );
+      return lock
+        .run(() =>
+          pglite.transaction(async (t) =>
+            fn({
+              async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+                return (await t.query<R>(sql, params as unknown[])).rows;
+              },
+            }),
+          ),
+        )
+        .catch(rethrowMapped);
     },
     async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
       const unlisten = await lock.run(() => pglite.listen(channel, onPayload));
