@@ -1,0 +1,105 @@
+/**
+ * README.md stays true: its key-administration commands run as shown (with the real `npx`, from the project
+ * root, against a fresh store), every `npm run` it names exists, and every local link resolves to a file and,
+ * for `#anchors`, to a heading of that file. The quick-start block is run by test/api-docs.test.ts.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestStore, testBackends, type TestStore } from './support/db.ts';
+import { ROOT } from './support/cli.ts';
+
+const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+/** The body of the first ```sh block after `## <heading>`. */
+function shBlockUnder(markdown: string, heading: string): string {
+  const section = markdown.split(/^## /m).find((s) => s.startsWith(`${heading}\n`));
+  const block = section && /^```sh\n([\s\S]*?)^```$/m.exec(section);
+  if (!block) throw new Error(`README.md has no sh block under "## ${heading}"`);
+  return block[1]!;
+}
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
+function anchorsOf(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  for (const m of markdown.matchAll(/^#{1,6} (.+)$/gm)) {
+    anchors.add(m[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-'));
+  }
+  return anchors;
+}
+
+function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, [...args], { cwd: ROOT, env, timeout: 120_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** The caller's environment without anything that would point payseal at another store or KEK. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) if (name === 'DATABASE_URL' || name.startsWith('PAYSEAL_')) delete env[name];
+  return { ...env, ...extra };
+}
+
+const stores: TestStore[] = [];
+afterAll(async () => {
+  for (const s of stores) await s.cleanup();
+});
+
+describe('README.md', () => {
+  it('names only npm scripts that exist', () => {
+    const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const named = [...README.matchAll(/npm run ([a-z:-]+)/g)].map((m) => m[1]!);
+    expect(named.length).toBeGreaterThan(0);
+    for (const name of named) expect(Object.keys(scripts), `npm run ${name}`).toContain(name);
+    for (const name of ['start', 'test']) expect(Object.keys(scripts)).toContain(name);
+  });
+
+  it('links only to files that exist, and to headings those files have', () => {
+    const links = [...README.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/.test(l));
+    expect(links.length).toBeGreaterThan(3);
+    for (const link of links) {
+      const [file, anchor] = link.split('#') as [string, string | undefined];
+      const target = path.join(ROOT, file);
+      expect(fs.existsSync(target), link).toBe(true);
+      if (anchor) expect([...anchorsOf(fs.readFileSync(target, 'utf8'))], link).toContain(anchor);
+    }
+  });
+
+  it('`npx payseal` works from the project root', async () => {
+    const r = await run('npx', ['--no-install', 'payseal', '--help'], cleanEnv({}));
+    expect(r.code, r.stderr).toBe(0);
+    for (const command of ['serve', 'keys', 'kek']) expect(r.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+  });
+});
+
+describe.each(testBackends())('README.md key administration commands on %s', (backend) => {
+  it('run as shown, with npx from the project root, and leave the key rotated with v1 revoked', async () => {
+    const store = await createTestStore({ backend });
+    stores.push(store);
+    const env = cleanEnv({
+      PAYSEAL_DATA_DIR: store.config.dataDir,
+      PAYSEAL_KEK: store.config.kekBase64!,
+      ...(store.config.databaseUrl ? { DATABASE_URL: store.config.databaseUrl } : {}),
+    });
+    const block = shBlockUnder(README, 'Key administration');
+    expect(block).toMatch(/npx payseal keys create/);
+    const r = await run('bash', ['-c', `set -euo pipefail\n${block}`], env);
+    expect(r.code, r.stderr).toBe(0);
+
+    const show = await run('npx', ['--no-install', 'payseal', 'keys', 'show', 'payments', '--json'], env);
+    expect(show.code, show.stderr).toBe(0);
+    const info = JSON.parse(show.stdout) as { latest_version: number; rotation_period: string; versions: { version: number; state: string }[] };
+    expect(info.latest_version).toBe(2);
+    expect(info.rotation_period).toBe('90d');
+    expect(info.versions.map((v) => [v.version, v.state])).toEqual([
+      [1, 'revoked'],
+      [2, 'active'],
+    ]);
+  });
+});
+
