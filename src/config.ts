@@ -24,7 +24,11 @@ export interface Config {
   readonly kekPreviousFile?: string | null;
   /** PAYSEAL_ADMIN_TOKEN: bootstrap token with scope admin. */
   readonly adminToken: string | null;
-  /** Requests per second allowed per client; 0 turns rate limiting off. PAYSEAL_RATE_LIMIT_RPS. */
+  /**
+   * Requests per second allowed per client and replica; 0 turns rate limiting off. PAYSEAL_RATE_LIMIT_RPS.
+   * Default: off in embedded mode (one machine, one operator), DEFAULT_RATE_LIMIT_RPS with DATABASE_URL, so a
+   * runaway or compromised client cannot starve the others of a shared deployment unless someone chose that.
+   */
   readonly rateLimitRps: number;
   /** Burst size of the per-client token bucket. PAYSEAL_RATE_LIMIT_BURST. */
   readonly rateLimitBurst: number;
@@ -41,6 +45,9 @@ export interface Config {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** Per client and replica: far above one microservice's steady signing rate, far below what starves the others. */
+export const DEFAULT_RATE_LIMIT_RPS = 1000;
 
 function intFrom(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -68,7 +75,7 @@ export function loadConfig(env: Env = process.env): Config {
     kekPreviousBase64: nonEmpty(env, 'PAYSEAL_KEK_PREVIOUS'),
     kekPreviousFile: nonEmpty(env, 'PAYSEAL_KEK_PREVIOUS_FILE'),
     adminToken: nonEmpty(env, 'PAYSEAL_ADMIN_TOKEN'),
-    rateLimitRps: intFrom(env, 'PAYSEAL_RATE_LIMIT_RPS', 0, 0, 1_000_000),
+    rateLimitRps: intFrom(env, 'PAYSEAL_RATE_LIMIT_RPS', databaseUrl ? DEFAULT_RATE_LIMIT_RPS : 0, 0, 1_000_000),
     rateLimitBurst: intFrom(env, 'PAYSEAL_RATE_LIMIT_BURST', 0, 0, 1_000_000),
     logLevel: nonEmpty(env, 'PAYSEAL_LOG_LEVEL') ?? 'info',
     cacheRefreshMs: intFrom(env, 'PAYSEAL_CACHE_REFRESH_MS', 500, 50, 60_000),
