@@ -9,11 +9,10 @@ import { EXIT_OK, EXIT_USAGE, errorLine, exitCodeOf, type CliIo } from './_io.ts
 import { registerKek } from './kek.ts';
 import { registerKeys, type CliContext } from './keys.ts';
 
-/** src/api/serve.ts is written by the API issue; imported by a computed path so type-checking never depends on it. */
+/** Loaded on demand: key administration commands should not pay for loading express and the API. */
 async function runServe(config: Config): Promise<void> {
-  const path = ['..', 'api', 'serve.ts'].join('/');
-  const mod = (await import(new URL(path, import.meta.url).href)) as { serve(config: Config): Promise<unknown> };
-  await mod.serve(config);
+  const { serve } = await import('../api/serve.ts');
+  await serve(config);
 }
 
 export async function run(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
