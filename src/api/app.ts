@@ -52,7 +52,7 @@ export interface AppOptions {
 }
 
 export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
-  const metrics = new ApiMetrics({ defaultMetrics: options.defaultMetrics });
+  const metrics = new ApiMetrics({ defaultMetrics: options.defaultMetrics, scheduler: deps.runtime.scheduler });
   let openapi: Record<string, unknown> | null = null;
   const apiDeps: ApiDeps = { ...deps, metrics, openapi: () => (openapi ??= buildOpenApi(ROUTES)) };
 

@@ -8,7 +8,7 @@ import type { Runtime } from '../../keys/runtime-types.ts';
 import type { ApiMetrics } from './metrics.ts';
 
 export interface AppDeps {
-  readonly runtime: Pick<Runtime, 'keys' | 'clients' | 'ping'>;
+  readonly runtime: Pick<Runtime, 'keys' | 'clients' | 'ping'> & { readonly scheduler?: Runtime['scheduler'] };
   readonly config: Config;
   readonly logger: Logger;
 }

@@ -4,6 +4,7 @@
  * holds key names), the method, the status, the key type. No label ever carries a token or key material.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SchedulerStats } from '../../keys/scheduler.ts';
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -27,8 +28,37 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  constructor(options: { defaultMetrics?: boolean; scheduler?: { stats(): SchedulerStats } | null } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'payseal_' });
+    const scheduler = options.scheduler;
+    if (scheduler) {
+      // The scheduler keeps its own monotonic counts; each scrape copies them (reset + inc keeps them counters).
+      new Counter({
+        name: 'payseal_rotation_rounds_total',
+        help: 'Scheduled-rotation rounds of this replica: ran (won the advisory lock), skipped (another replica held it), error (database away)',
+        labelNames: ['result'] as const,
+        registers: [this.registry],
+        collect() {
+          const s = scheduler.stats();
+          this.reset();
+          this.inc({ result: 'ran' }, s.rounds);
+          this.inc({ result: 'skipped' }, s.skipped);
+          this.inc({ result: 'error' }, s.errors);
+        },
+      });
+      new Counter({
+        name: 'payseal_scheduled_rotations_total',
+        help: 'Keys this replica rotated on schedule (rotated) or failed to (failed; retried next round)',
+        labelNames: ['outcome'] as const,
+        registers: [this.registry],
+        collect() {
+          const s = scheduler.stats();
+          this.reset();
+          this.inc({ outcome: 'rotated' }, s.rotated);
+          this.inc({ outcome: 'failed' }, s.failed);
+        },
+      });
+    }
   }
 
   /** Counts one operation per item: outcome is "ok", "invalid" (a false verify) or "error". */
