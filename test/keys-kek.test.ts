@@ -89,7 +89,7 @@ describe.each(testBackends())('KEK at rest on %s', (backend) => {
       await rt.keys.create(name, type, null, 'test');
       await rt.keys.rotate(name, 'test');
       for (const v of [1, 2]) {
-        const k = v === 2 ? await rt.keys.latestFor(name, type.startsWith('aes') ? 'encrypt' : 'sign') : null;
+        const k = v === 2 ? await (type.startsWith('aes') ? rt.keys.reserveEncryption(name) : rt.keys.latestFor(name, 'sign')) : null;
         const obj = k?.key ?? (type.startsWith('aes')
           ? (await rt.keys.versionFor(name, 1, 'encrypt', 'decrypt').then((l) => (l.ok ? l.key.key : null)))
           : null);

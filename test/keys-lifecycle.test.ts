@@ -108,7 +108,7 @@ describe.each(testBackends())('key lifecycle on %s', (backend) => {
 
   it('AES keys encrypt with the newest version; a destroyed version can no longer decrypt', async () => {
     await rt.keys.create('vault', 'aes-256-gcm', null, ACTOR);
-    const k1 = await rt.keys.latestFor('vault', 'encrypt');
+    const k1 = await rt.keys.reserveEncryption('vault');
     const sealed = createAead(k1.spec, k1.key).seal(Buffer.from('secret'));
     await rt.keys.rotate('vault', ACTOR);
     const d = await rt.keys.versionFor('vault', 1, 'encrypt', 'decrypt');
@@ -117,7 +117,10 @@ describe.each(testBackends())('key lifecycle on %s', (backend) => {
     await rt.keys.destroy('vault', 1, ACTOR);
     expect(await rt.keys.versionFor('vault', 1, 'encrypt', 'decrypt')).toEqual({ ok: false, reason: 'key_version_destroyed' });
     expect(await codeOf(rt.keys.latestFor('vault', 'sign'))).toBe('key_type_mismatch');
-    expect(await codeOf(rt.keys.latestFor('payments', 'encrypt'))).toBe('key_type_mismatch');
+    expect(await codeOf(rt.keys.reserveEncryption('payments'))).toBe('key_type_mismatch');
+    expect(await codeOf(rt.keys.specFor('payments', 'encrypt'))).toBe('key_type_mismatch');
+    expect((await rt.keys.specFor('vault', 'encrypt')).type).toBe('aes-256-gcm');
+    expect(await codeOf(rt.keys.specFor('nope', 'sign'))).toBe('key_not_found');
     expect(await codeOf(rt.keys.publicKeys('vault'))).toBe('key_type_mismatch');
   });
 

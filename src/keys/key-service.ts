@@ -157,7 +157,13 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
       });
     },
 
-    latestFor,
+    latestFor: (name, purpose) => latestFor(name, purpose),
+
+    async specFor(name, purpose) {
+      const e = cache.peek(name) ?? (await entryOrThrow(name));
+      checkPurpose(e, purpose);
+      return e.spec;
+    },
 
     async reserveEncryption(name, uses = 1): Promise<UsableKey> {
       if (!Number.isSafeInteger(uses) || uses < 1 || uses > budget.limits.limit) {

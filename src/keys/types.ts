@@ -105,8 +105,14 @@ export interface KeyService {
   /** Every non-revoked version of every asymmetric key that JWK can express. */
   jwks(): Promise<{ keys: Record<string, unknown>[] }>;
 
-  /** Hot path, served from the cache. Throws key_not_found, key_type_mismatch (wrong purpose). */
-  latestFor(name: string, purpose: Purpose): Promise<UsableKey>;
+  /**
+   * Hot path, served from the cache: the newest version of a signing key. Throws key_not_found,
+   * key_type_mismatch. Encryption keys are only handed out through reserveEncryption, so that no AES-GCM
+   * encryption escapes the use count.
+   */
+  latestFor(name: string, purpose: 'sign'): Promise<UsableKey>;
+  /** The key's type, for an operation on `purpose` keys; no key material. Throws key_not_found, key_type_mismatch. */
+  specFor(name: string, purpose: Purpose): Promise<KeyTypeSpec>;
   /**
    * Hot path for AES-GCM encryption: the newest version of an encryption key with `uses` encryptions (default
    * 1) counted against its bound (NIST SP 800-38D §8.3), served from memory while this process's leased block

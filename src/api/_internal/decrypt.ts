@@ -37,8 +37,8 @@ const REFUSALS: Readonly<Record<string, string>> = {
   unknown_version: 'does not exist',
 };
 
-export async function openDecrypter(keys: Pick<KeyService, 'latestFor' | 'versionFor'>, name: string): Promise<OpenedDecrypter> {
-  const { spec } = await keys.latestFor(name, 'encrypt');
+export async function openDecrypter(keys: Pick<KeyService, 'specFor' | 'versionFor'>, name: string): Promise<OpenedDecrypter> {
+  const spec = await keys.specFor(name, 'encrypt');
   const open = async (raw: unknown, prefix = ''): Promise<Decrypted> => {
     const item = parseWith(decryptItemSchema, raw, prefix);
     const envelope = parseVersioned(item.ciphertext, `${prefix}ciphertext`);

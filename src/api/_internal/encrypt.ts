@@ -24,25 +24,22 @@ export interface CipherResult {
 
 export interface OpenedEncrypter {
   readonly spec: KeyTypeSpec;
-  /** The newest version when opened; each result names the version it actually used. */
-  readonly version: number;
   encrypt(raw: unknown, prefix?: string): Promise<CipherResult>;
   /** Encrypts already-decoded bytes (rewrap). Throws key_exhausted if the key cannot be kept below its use bound. */
   seal(plaintext: Uint8Array, aad: Uint8Array | undefined): Promise<CipherResult>;
 }
 
 /** Throws key_not_found, or key_type_mismatch for a signing key. */
-export async function openEncrypter(keys: Pick<KeyService, 'latestFor' | 'reserveEncryption'>, name: string): Promise<OpenedEncrypter> {
-  const opened = await keys.latestFor(name, 'encrypt');
-  let aeadOf: { key: UsableKey; aead: Aead } = { key: opened, aead: createAead(opened.spec, opened.key) };
+export async function openEncrypter(keys: Pick<KeyService, 'specFor' | 'reserveEncryption'>, name: string): Promise<OpenedEncrypter> {
+  const spec = await keys.specFor(name, 'encrypt');
+  let aeadOf: { key: UsableKey; aead: Aead } | null = null;
   const seal = async (plaintext: Uint8Array, aad: Uint8Array | undefined): Promise<CipherResult> => {
     const key = await keys.reserveEncryption(name, 1);
-    if (key !== aeadOf.key) aeadOf = { key, aead: createAead(key.spec, key.key) };
+    if (key !== aeadOf?.key) aeadOf = { key, aead: createAead(key.spec, key.key) };
     return { ciphertext: formatVersioned(key.version, aeadOf.aead.seal(plaintext, aad)), key_version: key.version };
   };
   return {
-    spec: opened.spec,
-    version: opened.version,
+    spec,
     seal,
     async encrypt(raw, prefix = '') {
       const item = parseWith(encryptItemSchema, raw, prefix);

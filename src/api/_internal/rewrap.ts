@@ -15,7 +15,7 @@ export interface OpenedRewrapper {
   rewrap(raw: unknown, prefix?: string): Promise<CipherResult>;
 }
 
-export async function openRewrapper(keys: Pick<KeyService, 'latestFor' | 'versionFor' | 'reserveEncryption'>, name: string): Promise<OpenedRewrapper> {
+export async function openRewrapper(keys: Pick<KeyService, 'specFor' | 'versionFor' | 'reserveEncryption'>, name: string): Promise<OpenedRewrapper> {
   const decrypter = await openDecrypter(keys, name);
   const encrypter = await openEncrypter(keys, name);
   return {

@@ -43,9 +43,9 @@ function publicOf(key: KeyObject): KeyObject {
   return half;
 }
 
-export async function openVerifier(keys: Pick<KeyService, 'latestFor' | 'versionFor'>, name: string): Promise<OpenedVerifier> {
-  // The newest version tells whether the key exists and signs (key_not_found / key_type_mismatch for the request).
-  const { spec } = await keys.latestFor(name, 'sign');
+export async function openVerifier(keys: Pick<KeyService, 'specFor' | 'versionFor'>, name: string): Promise<OpenedVerifier> {
+  // Whether the key exists and signs (key_not_found / key_type_mismatch for the whole request).
+  const spec = await keys.specFor(name, 'sign');
   return {
     spec,
     async verify(raw, defaults = {}, prefix = '') {
