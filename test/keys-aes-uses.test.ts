@@ -15,6 +15,7 @@ import { openRuntime } from '../src/keys/runtime.ts';
 import type { Runtime, RuntimeOptions } from '../src/keys/runtime-types.ts';
 import type { AesUseLimits } from '../src/keys/use-budget.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
+import { codeOfAsync as codeOf } from './_errors.ts';
 
 const quiet: KeyLog = { info() {}, warn() {}, error() {} };
 const stores: TestStore[] = [];
@@ -39,14 +40,6 @@ async function useCounts(rt: Runtime, name: string): Promise<number[]> {
   return rows.map((r) => Number(r.n));
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: string }).code ?? 'no-code';
-  }
-  return 'no-error';
-}
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
   const t0 = Date.now();

@@ -6,15 +6,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../src/keys/runtime-types.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: string }).code ?? 'no-code';
-  }
-  return 'no-error';
-}
+import { codeOfAsync as codeOf } from './_errors.ts';
 
 async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
   const deadline = Date.now() + ms;

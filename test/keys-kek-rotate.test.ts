@@ -8,20 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createSigner, createVerifier } from '../src/crypto/index.ts';
 import { kekIdOf } from '../src/keys/kek.ts';
 import { createTestStore, randomKek, testBackends, type TestStore } from './support/db.ts';
+import { codeOfAsync as codeOf } from './_errors.ts';
 
 const stores: TestStore[] = [];
 afterAll(async () => {
   for (const s of stores) await s.cleanup();
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: string }).code ?? 'no-code';
-  }
-  return 'no-error';
-}
 
 describe.each(testBackends())('KEK rotation on %s', (backend) => {
   it('re-wraps every row in batches while the service signs; interrupted, resumed, then the old KEK is refused', async () => {

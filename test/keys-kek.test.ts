@@ -11,15 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { openRuntime } from '../src/keys/runtime.ts';
 import { createTestStore, postgresUrl, randomKek, testBackends, type TestStore } from './support/db.ts';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: string }).code ?? 'no-code';
-  }
-  return 'no-error';
-}
+import { codeOfAsync as codeOf } from './_errors.ts';
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));

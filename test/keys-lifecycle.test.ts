@@ -6,17 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSigner, createVerifier, createAead } from '../src/crypto/index.ts';
 import type { Runtime } from '../src/keys/runtime-types.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
+import { codeOfAsync as codeOf } from './_errors.ts';
 
 const ACTOR = 'cli:tester';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as { code?: string }).code ?? 'no-code';
-  }
-  return 'no-error';
-}
 
 describe.each(testBackends())('key lifecycle on %s', (backend) => {
   let store: TestStore;

@@ -12,6 +12,7 @@ import type { KeyLog } from '../src/keys/_log.ts';
 import { openRuntime } from '../src/keys/runtime.ts';
 import type { Runtime, RuntimeOptions } from '../src/keys/runtime-types.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
+import { codeOf as syncCodeOf } from './_errors.ts';
 
 const DEADLINE_MS = 20_000;
 
@@ -180,13 +181,7 @@ describe('PAYSEAL_ROTATION_CHECK_SECONDS', () => {
     expect(loadConfig({ PAYSEAL_ROTATION_CHECK_SECONDS: '0' }).rotationCheckSeconds).toBe(0);
     expect(loadConfig({ PAYSEAL_ROTATION_CHECK_SECONDS: '86400' }).rotationCheckSeconds).toBe(86_400);
     for (const bad of ['-1', '1.5', 'soon', '86401', ' 5']) {
-      let code = 'no-error';
-      try {
-        loadConfig({ PAYSEAL_ROTATION_CHECK_SECONDS: bad });
-      } catch (e) {
-        code = (e as { code?: string }).code ?? 'no-code';
-      }
-      expect(code, bad).toBe('config_invalid');
+      expect(syncCodeOf(() => loadConfig({ PAYSEAL_ROTATION_CHECK_SECONDS: bad })), bad).toBe('config_invalid');
     }
   });
 });
