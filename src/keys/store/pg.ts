@@ -32,14 +32,15 @@ export function openPgDb(options: PgDbOptions): Db {
     }
   }
 
-  async function transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  /** A pooled connection, and a Queryable on it whose errors are mapped like every other query's. */
+  async function connect(): Promise<{ client: pg.PoolClient; q: Queryable }> {
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
     } catch (e) {
       throw mapDbError(e);
     }
-    const tx: Queryable = {
+    const q: Queryable = {
       async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
         try {
           return (await client.query(sql, params as unknown[])).rows as R[];
@@ -48,6 +49,11 @@ export function openPgDb(options: PgDbOptions): Db {
         }
       },
     };
+    return { client, q };
+  }
+
+  async function transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const { client, q: tx } = await connect();
     let broken = false;
     try {
       await tx.query('BEGIN');
@@ -67,21 +73,7 @@ export function openPgDb(options: PgDbOptions): Db {
   }
 
   async function session<T>(fn: (s: Queryable) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (e) {
-      throw mapDbError(e);
-    }
-    const s: Queryable = {
-      async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-        try {
-          return (await client.query(sql, params as unknown[])).rows as R[];
-        } catch (e) {
-          throw mapDbError(e);
-        }
-      },
-    };
+    const { client, q: s } = await connect();
     let broken = false;
     try {
       return await fn(s);
