@@ -3,8 +3,9 @@
  * batch its own short transaction (row locks held for milliseconds, so the service keeps rotating and
  * signing meanwhile). Rows record their kek_id, which makes the job resumable: a run that is interrupted
  * (signal, crash) leaves some rows under the old KEK and some under the new, and the next run picks up the
- * rest. Only when no row is left under another KEK are the old KEKs' check rows removed, after which a
- * process holding only an old KEK is refused at start (kek_mismatch).
+ * rest. Only when no row is left under another KEK are the old KEKs retired (migration 002), after which a
+ * process holding only an old KEK, or wrapping with one, is refused (kek_mismatch): it can neither start nor
+ * write a version that the processes holding only the new KEK could not read.
  */
 import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './_context.ts';
@@ -33,6 +34,13 @@ export interface KekRotateResult {
   readonly completed: boolean;
 }
 
+/** Rolls the finishing transaction back when rows are still under an old KEK. */
+class IncompleteRotation extends Error {
+  constructor(readonly left: number) {
+    super(`${left} row(s) still under an old KEK`);
+  }
+}
+
 const countRemaining = async (ctx: KeyContext, newId: string): Promise<number> =>
   Number(
     (await ctx.db.query<{ n: string }>('SELECT count(*)::text AS n FROM key_versions WHERE wrapped IS NOT NULL AND kek_id <> $1', [newId]))[0]?.n ?? 0,
@@ -42,7 +50,7 @@ export async function rotateKek(ctx: KeyContext, newKek: Kek, options: KekRotate
   const batchSize = options.batchSize ?? 100;
   await ctx.db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('payseal:kek:' || current_schema()))`);
-    await registerKek(tx, newKek);
+    await registerKek(tx, newKek, { revive: true });
   });
   const total = await countRemaining(ctx, newKek.id);
   let done = 0;
@@ -78,18 +86,23 @@ export async function rotateKek(ctx: KeyContext, newKek: Kek, options: KekRotate
     done += n;
     options.onProgress?.({ done, total: Math.max(total, done) });
   }
-  // Finish: drop the old KEKs' check rows only when nothing is left under them (rows may have been added
-  // under an old KEK by a process still wrapping with it; then this run reports them and stays incomplete).
+  // Finish: retire the old KEKs, then count what is left under them. The retirement waits for every insert
+  // under an old KEK in flight (they hold its check row FOR SHARE) and stops any later one, so the count that
+  // follows is final. Rows a process still wrapping with an old KEK added meanwhile leave the run incomplete:
+  // the retirement is rolled back, and the next run re-wraps them.
   const remaining = await mutate(ctx, async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('payseal:kek:' || current_schema()))`);
+    await tx.query('UPDATE kek_checks SET retired_at = now() WHERE kek_id <> $1 AND retired_at IS NULL', [newKek.id]);
     const left = Number(
-      (await tx.query<{ n: string }>('SELECT count(*)::text AS n FROM key_versions WHERE wrapped IS NOT NULL AND kek_id <> $1', [newKek.id]))[0]?.n ?? 0,
+      (await tx.query<{ n: string }>('SELECT count(*)::text AS n FROM key_versions WHERE wrapped IS NOT NULL AND kek_id <> $1', [newKek.id]))[0]?.n ??
+        0,
     );
-    if (left === 0) {
-      await tx.query('DELETE FROM kek_checks WHERE kek_id <> $1', [newKek.id]);
-      await recordEvent(tx, { actor: options.actor, op: 'kek_rotate', detail: { kek_id: newKek.id, rewrapped: done } });
-    }
-    return left;
+    if (left > 0) throw new IncompleteRotation(left);
+    await recordEvent(tx, { actor: options.actor, op: 'kek_rotate', detail: { kek_id: newKek.id, rewrapped: done } });
+    return 0;
+  }).catch((e: unknown) => {
+    if (e instanceof IncompleteRotation) return e.left;
+    throw e;
   });
   return { newKekId: newKek.id, rewrapped: done, remaining, completed: remaining === 0 };
 }

@@ -2,6 +2,7 @@
  * All SQL about keys and their versions (the key repository). Functions take a Queryable so callers choose
  * whether a statement runs alone or inside their transaction.
  */
+import { PaysealError } from '../../errors.ts';
 import { asBuffer, isoOrNull, type Queryable } from './db.ts';
 
 export interface KeyRow {
@@ -83,17 +84,30 @@ export async function insertKey(q: Queryable, name: string, type: string, period
   return rows.length === 1;
 }
 
+/**
+ * Inserts a version wrapped under KEK `kekId`, only while that KEK is live (its check row exists and is not
+ * retired). FOR SHARE makes a KEK rotation's retirement wait for this transaction, and this insert wait for a
+ * retirement in flight, then see it: no row can land under a KEK the moment it is retired. Throws
+ * kek_mismatch when the KEK is retired.
+ */
 export async function insertVersion(
   q: Queryable,
   v: { key: string; version: number; publicPem: string | null; wrapped: Buffer; kekId: string },
 ): Promise<void> {
-  await q.query('INSERT INTO key_versions (key, version, public_pem, wrapped, kek_id) VALUES ($1, $2, $3, $4, $5)', [
-    v.key,
-    v.version,
-    v.publicPem,
-    v.wrapped,
-    v.kekId,
-  ]);
+  const inserted = await q.query(
+    `INSERT INTO key_versions (key, version, public_pem, wrapped, kek_id)
+     SELECT $1, $2, $3, $4, $5
+     WHERE EXISTS (SELECT 1 FROM kek_checks WHERE kek_id = $5 AND retired_at IS NULL FOR SHARE)
+     RETURNING version`,
+    [v.key, v.version, v.publicPem, v.wrapped, v.kekId],
+  );
+  if (inserted.length === 0) {
+    throw new PaysealError(
+      'kek_mismatch',
+      `this process wraps with KEK ${v.kekId}, which a KEK rotation has retired: restart it with the new KEK as ` +
+        'PAYSEAL_KEK (the old one may stay as PAYSEAL_KEK_PREVIOUS)',
+    );
+  }
 }
 
 /** After a rotation: the new latest version and, for scheduled keys, the next due time from now. */
