@@ -98,6 +98,13 @@ describe('npm run bench', () => {
     expect(readFileSync(written, 'utf8')).toBe(r.stdout.replace(/\n$/, ''));
   });
 
+  it('--types limits the sign/verify table to the named types', async () => {
+    const r = await bench(['--only', 'sign', '--types', 'ecdsa-p256,ed25519']);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.split('\n').filter((l) => /^\| [a-z][a-z0-9-]* \| /.test(l) && !l.startsWith('| type '));
+    expect(rows.map((l) => l.split(' | ')[0])).toEqual(['| ecdsa-p256', '| ed25519']);
+  });
+
   it('refuses an unknown section with a non-zero exit', async () => {
     const r = await bench(['--only', 'sign,nonsense']);
     expect(r.code).not.toBe(0);
