@@ -124,7 +124,8 @@ function startServer(kind: ServerKind, env: NodeJS.ProcessEnv): Promise<ServerHa
           if (child.exitCode !== null) return resolve();
           child.once('exit', () => resolve());
           tell({ cmd: 'stop' });
-          setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+          // serve()'s own close forces connections shut after 10 s; only a server stuck beyond that is killed.
+          setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
         }),
     };
   });

@@ -67,11 +67,17 @@ function plain(kind: 'express' | 'helmet' | 'json'): Promise<Server> {
   return listen(app);
 }
 
+/** The payseal server's temp data dir, removed however the process ends (the parent may die mid-start). */
+let dataDir: string | null = null;
+const removeDataDir = (): void => {
+  if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
+};
+
 async function startPayseal(): Promise<{ url: string; close: () => Promise<void> }> {
   // Imported here so the express baselines do not load (and pay memory for) payseal's modules.
   const { loadConfig } = await import('../src/config.ts');
   const { serve } = await import('../src/api/serve.ts');
-  const dataDir = mkdtempSync(join(tmpdir(), 'payseal-bench-'));
+  dataDir = mkdtempSync(join(tmpdir(), 'payseal-bench-'));
   const config = loadConfig({
     ...process.env,
     HOST: '127.0.0.1',
@@ -85,17 +91,31 @@ async function startPayseal(): Promise<{ url: string; close: () => Promise<void>
     url: serving.url,
     async close() {
       await serving.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDataDir();
     },
   };
 }
 
-const send = (m: FromServer): void => {
-  process.send?.(m);
-};
 
 const kind = process.argv[2] as ServerKind;
-let close: () => Promise<void>;
+let close: (() => Promise<void>) | null = null;
+const stop = (): void => {
+  (close ?? (() => Promise.resolve()))()
+    .catch(() => {})
+    .finally(() => {
+      removeDataDir();
+      process.exit(0);
+    });
+};
+// The parent may be gone before this handler exists (it died while we started): then the first send stops us.
+process.on('disconnect', stop);
+const send = (m: FromServer): void => {
+  if (!process.connected || process.send === undefined) return stop();
+  // With a callback a failed send (EPIPE: the parent just died) is reported here instead of crashing the process.
+  process.send(m, undefined, {}, (e: Error | null) => {
+    if (e) stop();
+  });
+};
 try {
   if (kind === 'payseal') {
     const s = await startPayseal();
@@ -112,6 +132,7 @@ try {
     throw new Error(`unknown server kind ${String(kind)} (express, helmet, json or payseal)`);
   }
 } catch (e) {
+  removeDataDir();
   send({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   process.exit(1);
 }
@@ -164,9 +185,6 @@ process.on('message', (m: ToServer) => {
       },
     });
   } else if (m.cmd === 'stop') {
-    close().finally(() => process.exit(0));
+    stop();
   }
-});
-process.on('disconnect', () => {
-  close().finally(() => process.exit(0));
 });
