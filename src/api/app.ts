@@ -30,7 +30,7 @@ import { verifyRoute } from './routes/verify.ts';
 
 export type { AppDeps } from './_internal/deps.ts';
 
-/** Every route the app serves, in mounting order. */
+/** Every route the app serves, in the order of the OpenAPI document. */
 export const ROUTES: readonly AnyRouteDef[] = Object.freeze([
   ...healthRoutes,
   ...metricsRoutes,
@@ -45,6 +45,13 @@ export const ROUTES: readonly AnyRouteDef[] = Object.freeze([
   rewrapRoute,
   ...hashRoutes,
 ]);
+
+/**
+ * The raw operations are nearly every request, and express tries routes one by one in mounting order: mounted
+ * first, they skip ~20 path tests per call. Paths never overlap, so the order changes nothing else.
+ */
+const HOT: ReadonlySet<AnyRouteDef> = new Set([signRoute, verifyRoute, encryptRoute, decryptRoute, rewrapRoute]);
+const MOUNT_ORDER: readonly AnyRouteDef[] = [...ROUTES.filter((r) => HOT.has(r)), ...ROUTES.filter((r) => !HOT.has(r))];
 
 export interface AppOptions {
   /** prom-client's process metrics (default true; tests that build many apps may turn them off). */
@@ -66,7 +73,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.use('/v1', authenticate(deps.runtime.clients));
   app.use('/v1', rateLimit({ rps: deps.config.rateLimitRps, burst: deps.config.rateLimitBurst }));
   app.use(jsonBody());
-  mountRoutes(app.router, ROUTES, apiDeps);
+  mountRoutes(app.router, MOUNT_ORDER, apiDeps);
   app.use(notFoundOrMethodNotAllowed(ROUTES));
   app.use(errorHandler(deps.logger));
   return app;

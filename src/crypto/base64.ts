@@ -4,11 +4,11 @@
  * Node's decoder is lenient: it skips characters outside the alphabet, accepts missing padding and ignores
  * non-zero pad bits. payseal accepts a value only if re-encoding the decoded bytes gives back the exact same
  * string, so every byte string has exactly one accepted encoding (no malleable inputs reach a signature).
+ * That one comparison is the whole check: the canonical encoding holds only alphabet characters and correct
+ * padding, so nothing else can equal it. (An alphabet regex in front of it cost 2 µs of every 2.5 µs on a
+ * 256-byte input, on the hot path of every sign and verify, and rejected nothing more.)
  */
 import { PaysealError } from '../errors.ts';
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 export function encodeBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -20,7 +20,6 @@ export function encodeBase64Url(bytes: Uint8Array): string {
 
 export function decodeBase64Strict(value: unknown, field: string): Buffer {
   if (typeof value !== 'string') throw new PaysealError('invalid_request', `${field} must be a base64 string`);
-  if (!BASE64.test(value)) throw new PaysealError('invalid_request', `${field} is not canonical padded base64`);
   const bytes = Buffer.from(value, 'base64');
   if (bytes.toString('base64') !== value) throw new PaysealError('invalid_request', `${field} is not canonical padded base64`);
   return bytes;
@@ -28,9 +27,6 @@ export function decodeBase64Strict(value: unknown, field: string): Buffer {
 
 export function decodeBase64UrlStrict(value: unknown, field: string): Buffer {
   if (typeof value !== 'string') throw new PaysealError('invalid_request', `${field} must be a base64url string`);
-  if (!BASE64URL.test(value) || value.length % 4 === 1) {
-    throw new PaysealError('invalid_request', `${field} is not canonical unpadded base64url`);
-  }
   const bytes = Buffer.from(value, 'base64url');
   if (bytes.toString('base64url') !== value) throw new PaysealError('invalid_request', `${field} is not canonical unpadded base64url`);
   return bytes;

@@ -62,7 +62,13 @@ export function operationRoute<S extends z.ZodRawShape>(spec: OperationRouteSpec
       }
       const { batch_input: items, ...defaults } = parseWith(envelope, body) as { batch_input: unknown[] } & BatchDefaults;
       const results = await runBatch(items, (item, i) => operation.run(item, defaults, `batch_input.${i}.`));
-      results.forEach(count);
+      // One labelled increment per outcome, not per item (up to 1000 of them).
+      const outcomes = new Map<ReturnType<typeof outcomeOf>, number>();
+      for (const slot of results) {
+        const outcome = outcomeOf(slot);
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
+      for (const [outcome, n] of outcomes) deps.metrics.countOperation(spec.verb, operation.spec.type, outcome, n);
       return { json: { batch_results: results } };
     },
   });
