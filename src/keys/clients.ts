@@ -10,7 +10,7 @@ import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './_context.ts';
 import { assertClientName } from './naming.ts';
 import { assertScopes } from './scopes.ts';
-import { asBuffer, isoOrNull } from './store/db.ts';
+import { deleteClient, insertClient, noClients, selectClients, upsertAdmin } from './store/client-rows.ts';
 import { recordEvent } from './store/events.ts';
 import type { AuthenticatedClient, ClientInfo, ClientService } from './types.ts';
 
@@ -40,16 +40,13 @@ export function createClientService(ctx: KeyContext): ClientService {
   });
 
   async function load(): Promise<Map<string, ClientRecord>> {
-    const rows = await ctx.db.query('SELECT name, scopes, token_sha256, created_at FROM clients ORDER BY name');
     const m = new Map<string, ClientRecord>();
-    for (const r of rows) {
-      const scopes = Object.freeze([...(r.scopes as string[])]);
-      const name = String(r.name);
-      const digest = asBuffer(r.token_sha256);
-      m.set(digest.toString('hex'), {
-        info: { name, scopes, created_at: isoOrNull(r.created_at) ?? '' },
-        digest,
-        auth: Object.freeze({ name, scopes }),
+    for (const r of await selectClients(ctx.db)) {
+      const scopes = Object.freeze([...r.scopes]);
+      m.set(r.tokenSha256.toString('hex'), {
+        info: { name: r.name, scopes, created_at: r.createdAt },
+        digest: r.tokenSha256,
+        auth: Object.freeze({ name: r.name, scopes }),
       });
     }
     return m;
@@ -71,17 +68,13 @@ export function createClientService(ctx: KeyContext): ClientService {
       assertClientName(name);
       const clean = assertScopes(scopes);
       const token = newToken();
-      const rows = await mutate(ctx, async (tx) => {
-        const r = await tx.query(
-          `INSERT INTO clients (name, scopes, token_sha256) VALUES ($1, $2, $3)
-           ON CONFLICT (name) DO NOTHING RETURNING created_at`,
-          [name, clean, sha256(token)],
-        );
-        if (r.length === 0) throw new PaysealError('client_exists', `client ${name} already exists`);
+      const createdAt = await mutate(ctx, async (tx) => {
+        const at = await insertClient(tx, name, clean, sha256(token));
+        if (at === null) throw new PaysealError('client_exists', `client ${name} already exists`);
         await recordEvent(tx, { actor, op: 'client_create', detail: { client: name, scopes: clean } });
-        return r;
+        return at;
       });
-      return { name, scopes: clean, created_at: isoOrNull(rows[0]?.created_at) ?? '', token };
+      return { name, scopes: clean, created_at: createdAt, token };
     },
 
     async list() {
@@ -91,8 +84,7 @@ export function createClientService(ctx: KeyContext): ClientService {
     async remove(name, actor) {
       assertClientName(name);
       await mutate(ctx, async (tx) => {
-        const r = await tx.query('DELETE FROM clients WHERE name = $1 RETURNING name', [name]);
-        if (r.length === 0) throw new PaysealError('client_not_found', `client ${name} does not exist`);
+        if (!(await deleteClient(tx, name))) throw new PaysealError('client_not_found', `client ${name} does not exist`);
         await recordEvent(tx, { actor, op: 'client_remove', detail: { client: name } });
       });
     },
@@ -114,20 +106,12 @@ export function createClientService(ctx: KeyContext): ClientService {
       const current = [...(await clients()).values()].find((c) => c.info.name === 'admin');
       if (current && current.info.scopes.includes('admin') && crypto.timingSafeEqual(current.digest, digest)) return;
       await mutate(ctx, async (tx) => {
-        const r = await tx.query(
-          `INSERT INTO clients (name, scopes, token_sha256) VALUES ('admin', ARRAY['admin'], $1)
-           ON CONFLICT (name) DO UPDATE SET scopes = ARRAY['admin'], token_sha256 = EXCLUDED.token_sha256
-           WHERE clients.token_sha256 <> EXCLUDED.token_sha256 OR NOT ('admin' = ANY (clients.scopes))
-           RETURNING name`,
-          [digest],
-        );
-        if (r.length > 0) await recordEvent(tx, { actor, op: 'client_admin', detail: { client: 'admin' } });
+        if (await upsertAdmin(tx, digest)) await recordEvent(tx, { actor, op: 'client_admin', detail: { client: 'admin' } });
       });
     },
 
     async isEmpty() {
-      const r = await ctx.db.query('SELECT NOT EXISTS (SELECT 1 FROM clients) AS empty');
-      return r[0]?.empty === true;
+      return noClients(ctx.db);
     },
   };
 }

@@ -8,7 +8,8 @@
  */
 import crypto from 'node:crypto';
 import { PaysealError } from '../errors.ts';
-import { asBuffer, isoOrNull, type Queryable } from './store/db.ts';
+import { isoOrNull, type Queryable } from './store/db.ts';
+import { countWrappedByKek, insertKekCheck, selectKekChecks } from './store/kek-rows.ts';
 import { ringFind, ringIds, type Kek, type KekRing } from './kek.ts';
 
 /** The check value is wrapped as the (impossible) key name "" version 0, so it can never pass for a real row. */
@@ -21,18 +22,12 @@ const CHECK_VALUE = Buffer.from('payseal kek check v1');
  * which may legitimately return to a KEK used before.
  */
 export async function registerKek(q: Queryable, kek: Kek, options: { revive?: boolean } = {}): Promise<void> {
-  await q.query(
-    `INSERT INTO kek_checks (kek_id, wrapped) VALUES ($1, $2)
-     ON CONFLICT (kek_id) DO ${options.revive ? 'UPDATE SET retired_at = NULL' : 'NOTHING'}`,
-    [kek.id, kek.wrap(CHECK_VALUE, CHECK_NAME, CHECK_VERSION)],
-  );
+  await insertKekCheck(q, kek.id, kek.wrap(CHECK_VALUE, CHECK_NAME, CHECK_VERSION), options.revive === true);
 }
 
 export async function checkKeks(q: Queryable, ring: KekRing): Promise<void> {
   const ids = ringIds(ring);
-  const inUse = await q.query<{ kek_id: string; n: number }>(
-    'SELECT kek_id, count(*)::int AS n FROM key_versions WHERE wrapped IS NOT NULL GROUP BY kek_id',
-  );
+  const inUse = await countWrappedByKek(q);
   for (const row of inUse) {
     if (!ids.includes(row.kek_id)) {
       throw new PaysealError(
@@ -42,14 +37,14 @@ export async function checkKeks(q: Queryable, ring: KekRing): Promise<void> {
       );
     }
   }
-  const checks = await q.query<{ kek_id: string; wrapped: unknown; retired_at: unknown }>('SELECT kek_id, wrapped, retired_at FROM kek_checks');
+  const checks = await selectKekChecks(q);
   let established = false;
   for (const row of checks) {
     const kek = ringFind(ring, row.kek_id);
     if (!kek) continue;
-    const value = kek.unwrap(asBuffer(row.wrapped), CHECK_NAME, CHECK_VERSION);
+    const value = kek.unwrap(row.wrapped, CHECK_NAME, CHECK_VERSION);
     if (!crypto.timingSafeEqual(value, CHECK_VALUE)) throw new PaysealError('kek_mismatch', `KEK ${kek.id} fails its check row`);
-    if (row.retired_at !== null) {
+    if (row.retired) {
       if (kek === ring.current) {
         throw new PaysealError(
           'kek_mismatch',
@@ -61,7 +56,7 @@ export async function checkKeks(q: Queryable, ring: KekRing): Promise<void> {
     }
     established = true;
   }
-  const live = checks.filter((c) => c.retired_at === null);
+  const live = checks.filter((c) => !c.retired);
   if (live.length > 0 && !established) {
     throw new PaysealError(
       'kek_mismatch',

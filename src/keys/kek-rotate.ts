@@ -11,7 +11,7 @@ import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './_context.ts';
 import { registerKek } from './kek-check.ts';
 import { ringFind, type Kek } from './kek.ts';
-import { asBuffer } from './store/db.ts';
+import { countWrappedNotUnder, lockKeks, retireKeksExcept, selectWrappedNotUnder, updateWrapped } from './store/kek-rows.ts';
 import { recordEvent } from './store/events.ts';
 
 export interface KekRotateProgress {
@@ -41,15 +41,12 @@ class IncompleteRotation extends Error {
   }
 }
 
-const countRemaining = async (ctx: KeyContext, newId: string): Promise<number> =>
-  Number(
-    (await ctx.db.query<{ n: string }>('SELECT count(*)::text AS n FROM key_versions WHERE wrapped IS NOT NULL AND kek_id <> $1', [newId]))[0]?.n ?? 0,
-  );
+const countRemaining = (ctx: KeyContext, newId: string): Promise<number> => countWrappedNotUnder(ctx.db, newId);
 
 export async function rotateKek(ctx: KeyContext, newKek: Kek, options: KekRotateOptions): Promise<KekRotateResult> {
   const batchSize = options.batchSize ?? 100;
   await ctx.db.transaction(async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('payseal:kek:' || current_schema()))`);
+    await lockKeks(tx);
     await registerKek(tx, newKek, { revive: true });
   });
   const total = await countRemaining(ctx, newKek.id);
@@ -60,22 +57,13 @@ export async function rotateKek(ctx: KeyContext, newKek: Kek, options: KekRotate
       return { newKekId: newKek.id, rewrapped: done, remaining: await countRemaining(ctx, newKek.id), completed: false };
     }
     const n = await ctx.db.transaction(async (tx) => {
-      const rows = await tx.query<{ key: string; version: number; wrapped: unknown; kek_id: string }>(
-        `SELECT key, version, wrapped, kek_id FROM key_versions
-         WHERE wrapped IS NOT NULL AND kek_id <> $1 ORDER BY key, version LIMIT $2 FOR UPDATE`,
-        [newKek.id, batchSize],
-      );
+      const rows = await selectWrappedNotUnder(tx, newKek.id, batchSize);
       for (const r of rows) {
         const old = ringFind(ctx.ring, r.kek_id);
         if (!old) throw new PaysealError('kek_mismatch', `${r.key} v${r.version} is wrapped under KEK ${r.kek_id}, which this process does not hold`);
-        const plain = old.unwrap(asBuffer(r.wrapped), r.key, r.version);
+        const plain = old.unwrap(r.wrapped, r.key, r.version);
         try {
-          await tx.query('UPDATE key_versions SET wrapped = $3, kek_id = $4 WHERE key = $1 AND version = $2', [
-            r.key,
-            r.version,
-            newKek.wrap(plain, r.key, r.version),
-            newKek.id,
-          ]);
+          await updateWrapped(tx, r.key, r.version, newKek.wrap(plain, r.key, r.version), newKek.id);
         } finally {
           plain.fill(0);
         }
@@ -91,12 +79,9 @@ export async function rotateKek(ctx: KeyContext, newKek: Kek, options: KekRotate
   // follows is final. Rows a process still wrapping with an old KEK added meanwhile leave the run incomplete:
   // the retirement is rolled back, and the next run re-wraps them.
   const remaining = await mutate(ctx, async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('payseal:kek:' || current_schema()))`);
-    await tx.query('UPDATE kek_checks SET retired_at = now() WHERE kek_id <> $1 AND retired_at IS NULL', [newKek.id]);
-    const left = Number(
-      (await tx.query<{ n: string }>('SELECT count(*)::text AS n FROM key_versions WHERE wrapped IS NOT NULL AND kek_id <> $1', [newKek.id]))[0]?.n ??
-        0,
-    );
+    await lockKeks(tx);
+    await retireKeksExcept(tx, newKek.id);
+    const left = await countWrappedNotUnder(tx, newKek.id);
     if (left > 0) throw new IncompleteRotation(left);
     await recordEvent(tx, { actor: options.actor, op: 'kek_rotate', detail: { kek_id: newKek.id, rewrapped: done } });
     return 0;

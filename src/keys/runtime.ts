@@ -22,6 +22,7 @@ import { mapDbError, type Db } from './store/db.ts';
 import { openEmbedded } from './store/embedded.ts';
 import { changeChannel } from './store/events.ts';
 import { migrate } from './store/migrate.ts';
+import { lockKeks } from './store/kek-rows.ts';
 import { openPgDb } from './store/pg.ts';
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -46,7 +47,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   try {
     await migrate(db);
     await db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('payseal:kek:' || current_schema()))`);
+      await lockKeks(tx);
       await checkKeks(tx, ring);
     });
     feed = new ChangeFeed(db, await changeChannel(db), config.cacheRefreshMs);
