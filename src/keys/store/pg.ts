@@ -32,14 +32,24 @@ export function openPgDb(options: PgDbOptions): Db {
     }
   }
 
-  /** A pooled connection, and a Queryable on it whose errors are mapped like every other query's. */
-  async function connect(): Promise<{ client: pg.PoolClient; q: Queryable }> {
+  /**
+   * A pooled connection, and a Queryable on it whose errors are mapped like every other query's. While checked
+   * out, a client's 'error' event (the server going away) has no listener of the pool's, and an unheard 'error'
+   * would crash the process; the query in flight rejects with the same error, so the listener only absorbs it.
+   * release() removes it and discards the connection when it broke.
+   */
+  async function connect(): Promise<{ client: pg.PoolClient; q: Queryable; release(broken: boolean): void }> {
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
     } catch (e) {
       throw mapDbError(e);
     }
+    let failed = false;
+    const onError = (): void => {
+      failed = true;
+    };
+    client.on('error', onError);
     const q: Queryable = {
       async query<R extends Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
         try {
@@ -49,11 +59,15 @@ export function openPgDb(options: PgDbOptions): Db {
         }
       },
     };
-    return { client, q };
+    const release = (broken: boolean): void => {
+      client.off('error', onError);
+      client.release(broken || failed);
+    };
+    return { client, q, release };
   }
 
   async function transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const { client, q: tx } = await connect();
+    const { client, q: tx, release } = await connect();
     let broken = false;
     try {
       await tx.query('BEGIN');
@@ -68,12 +82,12 @@ export function openPgDb(options: PgDbOptions): Db {
       }
       throw e;
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 
   async function session<T>(fn: (s: Queryable) => Promise<T>): Promise<T> {
-    const { client, q: s } = await connect();
+    const { q: s, release } = await connect();
     let broken = false;
     try {
       return await fn(s);
@@ -82,7 +96,7 @@ export function openPgDb(options: PgDbOptions): Db {
       broken = true;
       throw e;
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 

@@ -22,6 +22,11 @@ function endsUnitOfWork(message: Uint8Array): boolean {
   return message.length >= 8 && Buffer.from(message.buffer, message.byteOffset, 8).readInt32BE(4) === PROTOCOL_V3;
 }
 
+/** Whether PGlite is inside a transaction block; false once it is closed (its WASM module is gone then). */
+function inTransaction(pglite: PgliteDb['pglite']): boolean {
+  return !pglite.closed && pglite.isInTransaction();
+}
+
 class SessionQueue {
   private readonly gone = new Set<number>();
   constructor(private readonly db: PgliteDb) {}
@@ -42,7 +47,7 @@ class SessionQueue {
         }),
       );
     } finally {
-      if (this.gone.has(handlerId) || (endsUnitOfWork(message) && !pglite.isInTransaction())) lock.release(owner);
+      if (this.gone.has(handlerId) || (endsUnitOfWork(message) && !inTransaction(pglite))) lock.release(owner);
     }
     return bytes;
   }
@@ -55,8 +60,11 @@ class SessionQueue {
     const owner = `socket:${handlerId}`;
     const { lock, pglite } = this.db;
     if (!lock.heldBy(owner)) return;
+    // Called by the socket handler when a client goes away, without awaiting: it must never reject.
     try {
-      if (pglite.isInTransaction()) await pglite.exec('ROLLBACK');
+      if (inTransaction(pglite)) await pglite.exec('ROLLBACK');
+    } catch {
+      // PGlite closed between the check and the ROLLBACK (the service stopping): nothing is left to roll back.
     } finally {
       lock.release(owner);
     }
