@@ -32,33 +32,32 @@ export class ApiMetrics {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'payseal_' });
     const scheduler = options.scheduler;
     if (scheduler) {
-      // The scheduler keeps its own monotonic counts; each scrape copies them (reset + inc keeps them counters).
-      new Counter({
-        name: 'payseal_rotation_rounds_total',
-        help: 'Scheduled-rotation rounds of this replica: ran (won the advisory lock), skipped (another replica held it), error (database away)',
-        labelNames: ['result'] as const,
-        registers: [this.registry],
-        collect() {
-          const s = scheduler.stats();
-          this.reset();
-          this.inc({ result: 'ran' }, s.rounds);
-          this.inc({ result: 'skipped' }, s.skipped);
-          this.inc({ result: 'error' }, s.errors);
-        },
+      this.mirror('payseal_rotation_rounds_total', 'Scheduled-rotation rounds of this replica: ran (won the advisory lock), skipped (another replica held it), error (database away)', 'result', () => {
+        const s = scheduler.stats();
+        return { ran: s.rounds, skipped: s.skipped, error: s.errors };
       });
-      new Counter({
-        name: 'payseal_scheduled_rotations_total',
-        help: 'Keys this replica rotated on schedule (rotated) or failed to (failed; retried next round)',
-        labelNames: ['outcome'] as const,
-        registers: [this.registry],
-        collect() {
-          const s = scheduler.stats();
-          this.reset();
-          this.inc({ outcome: 'rotated' }, s.rotated);
-          this.inc({ outcome: 'failed' }, s.failed);
-        },
+      this.mirror('payseal_scheduled_rotations_total', 'Keys this replica rotated on schedule (rotated) or failed to (failed; retried next round)', 'outcome', () => {
+        const s = scheduler.stats();
+        return { rotated: s.rotated, failed: s.failed };
       });
     }
+  }
+
+  /**
+   * A counter whose values another component keeps (monotonic counts since start): each scrape copies them,
+   * one series per label value (reset + inc keeps the metric a counter).
+   */
+  private mirror(name: string, help: string, label: string, read: () => Record<string, number>): void {
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [value, n] of Object.entries(read())) this.inc({ [label]: value }, n);
+      },
+    });
   }
 
   /** Counts one operation per item: outcome is "ok", "invalid" (a false verify) or "error". */
