@@ -18,21 +18,12 @@ import { KEY_TYPES } from '../src/crypto/index.ts';
 import type { Runtime } from '../src/keys/runtime-types.ts';
 import { b64, request, startApi, type ApiHarness, type CallResult } from './api-harness.ts';
 import { createTestStore, openTestRuntime, testBackends, type TestStore } from './support/db.ts';
+import { eventually } from './_poll.ts';
 
 const input = b64('pay 100 EUR to alice');
 
 function expectError(res: CallResult, status: number, code: string): void {
   expect([res.status, res.json], res.text).toEqual([status, { error: { code, message: expect.any(String) } }]);
-}
-
-/** Polls `check` until it holds or `ms` pass; the deadline is generous on purpose (a loaded 2-core CI box). */
-async function eventually(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** A concrete path for a route pattern (`:name` → a key name, `:version` → 1). */
@@ -270,7 +261,6 @@ describe.each(testBackends())('two replicas on one %s store', (backend) => {
     expect([onB.status, onB.json.key_version]).toEqual([200, 2]);
   });
 });
-
 
 async function withStoppedDatabase(backend: 'embedded' | 'postgres', body: (api: ApiHarness, signature: string) => Promise<void>): Promise<void> {
   const runtime = await openTestRuntime({ backend });

@@ -16,6 +16,7 @@ import type { Runtime, RuntimeOptions } from '../src/keys/runtime-types.ts';
 import type { AesUseLimits } from '../src/keys/use-budget.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
 import { codeOfAsync as codeOf } from './_errors.ts';
+import { until } from './_poll.ts';
 
 const quiet: KeyLog = { info() {}, warn() {}, error() {} };
 const stores: TestStore[] = [];
@@ -38,15 +39,6 @@ async function setup(backend: 'embedded' | 'postgres', limits: Partial<AesUseLim
 async function useCounts(rt: Runtime, name: string): Promise<number[]> {
   const rows = await rt.db.query<{ n: string }>('SELECT use_count::text AS n FROM key_versions WHERE key = $1 ORDER BY version', [name]);
   return rows.map((r) => Number(r.n));
-}
-
-
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Encrypts one message the way the API does: reserve a use, then seal under the version reserved. */

@@ -7,15 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../src/keys/runtime-types.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
 import { codeOfAsync as codeOf } from './_errors.ts';
-
-async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { eventually as within } from './_poll.ts';
 
 describe.each(testBackends())('clients on %s', (backend) => {
   let store: TestStore;

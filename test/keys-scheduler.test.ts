@@ -13,16 +13,7 @@ import { openRuntime } from '../src/keys/runtime.ts';
 import type { Runtime, RuntimeOptions } from '../src/keys/runtime-types.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
 import { codeOf as syncCodeOf } from './_errors.ts';
-
-const DEADLINE_MS = 20_000;
-
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const t0 = Date.now();
-  while (!(await check())) {
-    if (Date.now() - t0 > DEADLINE_MS) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from './_poll.ts';
 
 interface Captured extends KeyLog {
   readonly lines: { level: string; fields: Record<string, unknown>; message: string }[];
