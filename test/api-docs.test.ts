@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, createApp } from '../src/api/app.ts';
-import { createLogger } from '../src/api/_internal/logger.ts';
+import { createLogger } from '../src/api/middleware/logger.ts';
 import { ERROR_CODES, httpStatusOf } from '../src/errors.ts';
 import type { Runtime } from '../src/keys/runtime-types.ts';
 import { listen } from './api-harness.ts';

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { openRuntime } from '../keys/runtime.ts';
 import type { Runtime } from '../keys/runtime-types.ts';
-import { createLogger } from './_internal/logger.ts';
+import { createLogger } from './middleware/logger.ts';
 import { createApp } from './app.ts';
 
 export interface ServeOptions {

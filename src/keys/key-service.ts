@@ -10,6 +10,11 @@ import { PaysealError } from '../errors.ts';
 import type { KeyContext } from './_context.ts';
 import { failureOf, type KeyLog } from './_log.ts';
 import { configureKey } from './configure.ts';
+import { openDecrypter } from './operations/decrypt.ts';
+import { openEncrypter } from './operations/encrypt.ts';
+import { openRewrapper } from './operations/rewrap.ts';
+import { openSigner } from './operations/sign.ts';
+import { openVerifier } from './operations/verify.ts';
 import { createKey } from './create.ts';
 import { KeyCache, type CachedKey } from './key-cache.ts';
 import { kidOf, toKeyInfo, toPublicKeys } from './key-info.ts';
@@ -109,7 +114,7 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
     return keys.map((k) => toKeyInfo(k, resolveKeyType(k.type), versions.filter((v) => v.key === k.name)));
   }
 
-  return {
+  const service: KeyServiceImpl = {
     cache,
     budget,
     get,
@@ -206,5 +211,12 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
       if (v.destroyed_at !== null || v.wrapped === null) return { ok: false, reason: 'key_version_destroyed' };
       return { ok: true, key: cache.privateOf(e, version) };
     },
+
+    signer: (name) => openSigner(service, name),
+    verifier: (name) => openVerifier(service, name),
+    encrypter: (name) => openEncrypter(service, name),
+    decrypter: (name) => openDecrypter(service, name),
+    rewrapper: (name) => openRewrapper(service, name),
   };
+  return service;
 }

@@ -5,6 +5,11 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { HashName, KeyType, KeyTypeSpec, Purpose } from '../crypto/types.ts';
+import type { KeyDecrypter } from './operations/decrypt.ts';
+import type { KeyEncrypter } from './operations/encrypt.ts';
+import type { KeyRewrapper } from './operations/rewrap.ts';
+import type { KeySigner } from './operations/sign.ts';
+import type { KeyVerifier } from './operations/verify.ts';
 
 export type VersionState = 'active' | 'retired' | 'revoked' | 'destroyed';
 
@@ -122,6 +127,16 @@ export interface KeyService {
   reserveEncryption(name: string, uses?: number): Promise<UsableKey>;
   /** Verification / decryption key for a given version, applying revoke, destroy and min_version. */
   versionFor(name: string, version: number, purpose: Purpose, use: 'verify' | 'decrypt'): Promise<VersionLookup>;
+
+  /**
+   * The operations (src/keys/operations/): each opens the key once (key_not_found / key_type_mismatch for the
+   * whole request), then runs per message, so a batch pays the lookup once.
+   */
+  signer(name: string): Promise<KeySigner>;
+  verifier(name: string): Promise<KeyVerifier>;
+  encrypter(name: string): Promise<KeyEncrypter>;
+  decrypter(name: string): Promise<KeyDecrypter>;
+  rewrapper(name: string): Promise<KeyRewrapper>;
 }
 
 export interface ClientInfo {

@@ -4,7 +4,7 @@
  * a second, through ClientService's cache invalidation).
  */
 import { z } from 'zod';
-import { defineRoute, type AnyRouteDef } from '../_internal/route.ts';
+import { defineRoute, type AnyRouteDef } from '../route.ts';
 
 const KEY_OR_STAR = '(\\*|[a-z0-9][a-z0-9._-]{0,63})';
 const SCOPE = new RegExp(`^(admin|keys:manage|keys:read|hash|ledger:read|(sign|verify|encrypt|decrypt):${KEY_OR_STAR})$`);

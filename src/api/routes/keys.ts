@@ -4,8 +4,8 @@
  * KeyInfo never carries private material.
  */
 import { z } from 'zod';
-import { defineRoute, parseWith, type AnyRouteDef } from '../_internal/route.ts';
-import { keyInfo, versionParam } from '../_internal/schemas.ts';
+import { defineRoute, parseWith, type AnyRouteDef } from '../route.ts';
+import { keyInfo, versionParam } from './_schemas.ts';
 
 const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { PaysealError, isPaysealError } from '../../errors.ts';
-import { pathMatcher, type AnyRouteDef } from './route.ts';
+import { pathMatcher, type AnyRouteDef } from '../route.ts';
 
 export function notFoundOrMethodNotAllowed(routes: readonly AnyRouteDef[]) {
   const patterns = routes.map((r) => ({ regexp: pathMatcher(r.path), method: r.method.toUpperCase() }));

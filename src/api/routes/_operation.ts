@@ -6,10 +6,11 @@
  */
 import { z } from 'zod';
 import { isPaysealError } from '../../errors.ts';
-import { runBatch, isErrorSlot } from './batch.ts';
-import type { ApiDeps } from './deps.ts';
-import { defineRoute, parseWith, type AnyRouteDef, type ResponseDoc } from './route.ts';
-import { batchEnvelope, batchResults, singleOrBatchDoc } from './schemas.ts';
+import type { SignOptionFields } from '../../keys/operations/sign.ts';
+import { runBatch, isErrorSlot } from './_batch.ts';
+import type { ApiDeps } from '../deps.ts';
+import { defineRoute, parseWith, type AnyRouteDef, type ResponseDoc } from '../route.ts';
+import { batchEnvelope, batchResults, singleOrBatchDoc } from './_schemas.ts';
 
 /** Batch-wide option fields, already checked against the route's `shared` schema. */
 export type BatchDefaults = Readonly<Record<string, unknown>>;
@@ -29,6 +30,15 @@ export interface OperationRouteSpec<S extends z.ZodRawShape> {
   readonly result: z.ZodType;
   readonly errors: Readonly<Record<number, ResponseDoc>>;
   readonly open: (deps: ApiDeps, name: string) => Promise<OpenedOperation>;
+}
+
+/** An item's sign options, each falling back to the batch-wide default (API.md "Batches"). */
+export function withDefaults(item: SignOptionFields, defaults: BatchDefaults): SignOptionFields {
+  return {
+    hash: item.hash ?? defaults.hash,
+    rsa_padding: item.rsa_padding ?? defaults.rsa_padding,
+    signature_encoding: item.signature_encoding ?? defaults.signature_encoding,
+  };
 }
 
 function outcomeOf(slot: unknown): 'ok' | 'invalid' | 'error' {

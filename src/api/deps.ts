@@ -3,9 +3,9 @@
  * plus the per-app metrics and the OpenAPI document).
  */
 import type { Logger } from 'pino';
-import type { Config } from '../../config.ts';
-import type { Runtime } from '../../keys/runtime-types.ts';
-import type { ApiMetrics } from './metrics.ts';
+import type { Config } from '../config.ts';
+import type { Runtime } from '../keys/runtime-types.ts';
+import type { ApiMetrics } from './middleware/metrics.ts';
 
 export interface AppDeps {
   readonly runtime: Pick<Runtime, 'keys' | 'clients' | 'ping'> & { readonly scheduler?: Runtime['scheduler'] };

@@ -6,10 +6,10 @@
  */
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { PaysealError } from '../../errors.ts';
-import type { AuthenticatedClient } from '../../keys/types.ts';
+import { PaysealError } from '../errors.ts';
+import type { AuthenticatedClient } from '../keys/types.ts';
 import type { ApiDeps } from './deps.ts';
-import { requireScopes } from './auth.ts';
+import { requireScopes } from './middleware/auth.ts';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete';
 
