@@ -5,8 +5,8 @@
  * The bound is made tiny through the runtime's aesUseLimits; production's is 2^32 (NIST SP 800-38D §8.3).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRuntime } from '../src/keys/runtime.ts';
-import type { Runtime } from '../src/keys/runtime-types.ts';
+import { openRuntime } from '../src/runtime/open.ts';
+import type { Runtime } from '../src/runtime/types.ts';
 import { b64, startApi, type ApiHarness } from './api-harness.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
 

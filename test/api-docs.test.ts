@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, createApp } from '../src/api/app.ts';
 import { createLogger } from '../src/api/middleware/logger.ts';
 import { ERROR_CODES, httpStatusOf } from '../src/errors.ts';
-import type { Runtime } from '../src/keys/runtime-types.ts';
+import type { Runtime } from '../src/runtime/types.ts';
 import { listen } from './api-harness.ts';
 import { openTestRuntime, type TestRuntime } from './support/db.ts';
 

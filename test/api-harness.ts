@@ -11,7 +11,7 @@ import type { Express } from 'express';
 import type { Config } from '../src/config.ts';
 import { createApp } from '../src/api/app.ts';
 import { createLogger } from '../src/api/middleware/logger.ts';
-import type { Runtime } from '../src/keys/runtime-types.ts';
+import type { Runtime } from '../src/runtime/types.ts';
 import { openTestRuntime, type TestRuntime } from './support/db.ts';
 
 export interface CallOptions {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/api/app.ts';
-import { holdsScope } from '../src/api/middleware/auth.ts';
+import { holdsScope } from '../src/clients/scopes.ts';
 import { b64, startApi, type ApiHarness } from './api-harness.ts';
 
 let api: ApiHarness;

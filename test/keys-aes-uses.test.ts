@@ -1,5 +1,5 @@
 /**
- * AES-GCM use accounting (src/keys/use-budget.ts) against a real store, with the bound lowered from 2^32 to a
+ * AES-GCM use accounting (src/keys/use-limit/) against a real store, with the bound lowered from 2^32 to a
  * handful so it can be reached: uses are counted in key_versions.use_count by leased block (no database write
  * per encryption); the key rotates (actor system:usage-limit) before a version reaches its bound; no version is
  * ever used past the bound, even with two runtimes encrypting at once; when the bound is reached and rotation is
@@ -9,9 +9,9 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createAead, formatVersioned, parseVersioned } from '../src/crypto/index.ts';
 import type { KeyLog } from '../src/keys/_log.ts';
-import { openRuntime } from '../src/keys/runtime.ts';
-import type { Runtime, RuntimeOptions } from '../src/keys/runtime-types.ts';
-import type { AesUseLimits } from '../src/keys/use-budget.ts';
+import { openRuntime } from '../src/runtime/open.ts';
+import type { Runtime, RuntimeOptions } from '../src/runtime/types.ts';
+import type { AesUseLimits } from '../src/keys/use-limit/budget.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
 import { codeOfAsync as codeOf } from './_errors.ts';
 import { until } from './_poll.ts';

@@ -5,7 +5,7 @@
  * path (latestFor, versionFor, authenticate) makes no database round trip once cached.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Runtime } from '../src/keys/runtime-types.ts';
+import type { Runtime } from '../src/runtime/types.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
 
 async function within(ms: number, check: () => Promise<boolean>): Promise<number> {

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSigner, createVerifier } from '../src/crypto/index.ts';
-import { kekIdOf } from '../src/keys/kek.ts';
+import { kekIdOf } from '../src/keys/kek/kek.ts';
 import { createTestStore, randomKek, testBackends, type TestStore } from './support/db.ts';
 import { codeOfAsync as codeOf } from './_errors.ts';
 

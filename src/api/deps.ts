@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import type { Runtime } from '../keys/runtime-types.ts';
+import type { Runtime } from '../runtime/types.ts';
 import type { ApiMetrics } from './middleware/metrics.ts';
 
 export interface AppDeps {

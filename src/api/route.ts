@@ -7,7 +7,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { PaysealError } from '../errors.ts';
-import type { AuthenticatedClient } from '../keys/types.ts';
+import type { AuthenticatedClient } from '../clients/types.ts';
 import type { ApiDeps } from './deps.ts';
 import { requireScopes } from './middleware/auth.ts';
 

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
-import type { Runtime } from '../keys/runtime-types.ts';
+import type { Runtime } from '../runtime/types.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, cliActor, json, type CliIo } from './_io.ts';
 import { keyDetail, keyList, rotateDueReport } from './render.ts';
 
@@ -19,7 +19,7 @@ export interface CliContext {
 export async function withRuntime<T>(ctx: CliContext, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const config = ctx.config();
   // Loaded on demand: a usage error or --help should not pay for loading PGlite and pg.
-  const { openRuntime } = await import('../keys/runtime.ts');
+  const { openRuntime } = await import('../runtime/open.ts');
   const rt = await openRuntime(config, { role: 'cli' });
   try {
     for (const n of rt.notices) ctx.io.err(`${n}\n`);

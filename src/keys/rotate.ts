@@ -10,7 +10,7 @@
  */
 import { generateKeyMaterial, resolveKeyType } from '../crypto/index.ts';
 import { PaysealError } from '../errors.ts';
-import { mutate, type KeyContext } from './_context.ts';
+import { mutate, type KeyContext } from './mutate.ts';
 import { failureOf } from './_log.ts';
 import { assertKeyName, parseRotationPeriod } from './naming.ts';
 import { recordEvent } from './store/events.ts';

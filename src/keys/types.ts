@@ -1,7 +1,7 @@
 /**
- * The key model of API.md as types, and the two services the API and the CLI call: KeyService (key rings and
- * the hot-path lookups) and ClientService (API clients and their tokens). Implementations live beside this
- * file; src/api and src/cli depend only on these interfaces.
+ * The key model of API.md as types, and KeyService, which the API, the CLI and the other rooms call: key
+ * rings, the hot-path lookups and the operations (operations/). The implementation is key-service.ts;
+ * src/api and src/cli depend only on this interface.
  */
 import type { KeyObject } from 'node:crypto';
 import type { HashName, KeyType, KeyTypeSpec, Purpose } from '../crypto/types.ts';
@@ -137,31 +137,6 @@ export interface KeyService {
   encrypter(name: string): Promise<KeyEncrypter>;
   decrypter(name: string): Promise<KeyDecrypter>;
   rewrapper(name: string): Promise<KeyRewrapper>;
-}
-
-export interface ClientInfo {
-  readonly name: string;
-  readonly scopes: readonly string[];
-  readonly created_at: string;
-}
-
-export interface AuthenticatedClient {
-  readonly name: string;
-  readonly scopes: readonly string[];
-}
-
-export interface ClientService {
-  /** Returns the token once; only its SHA-256 is stored. Throws client_exists, invalid_request. */
-  create(name: string, scopes: readonly string[], actor: Actor): Promise<ClientInfo & { token: string }>;
-  list(): Promise<ClientInfo[]>;
-  /** Throws client_not_found. The token stops working on every process within a second. */
-  remove(name: string, actor: Actor): Promise<void>;
-  /** Looks the token's SHA-256 up (cached), compares in constant time; null when unknown. */
-  authenticate(token: string): Promise<AuthenticatedClient | null>;
-  /** Makes sure a client named `admin` with scope admin exists and holds this token (PAYSEAL_ADMIN_TOKEN). */
-  ensureAdmin(token: string, actor: Actor): Promise<void>;
-  /** True when no client exists yet (first start). */
-  isEmpty(): Promise<boolean>;
 }
 
 export type { HashName };

@@ -8,7 +8,8 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { PaysealError } from '../../errors.ts';
-import type { AuthenticatedClient, ClientService } from '../../keys/types.ts';
+import { holdsScope } from '../../clients/scopes.ts';
+import type { AuthenticatedClient, ClientService } from '../../clients/types.ts';
 
 /** RFC 6750 §2.1 b64token, bounded: anything longer is not a token payseal issued. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]{1,512}=*) *$/i;
@@ -29,18 +30,6 @@ export function authenticate(clients: Pick<ClientService, 'authenticate'>) {
     res.locals.client = client;
     next();
   };
-}
-
-/**
- * True when `scopes` grant `required`: `admin` grants everything; `op:<key>` is granted by itself or by `op:*`.
- * Scopes are compared as whole strings, so `sign:pay` never grants `sign:payments`.
- */
-export function holdsScope(scopes: readonly string[], required: string): boolean {
-  if (scopes.includes('admin') || scopes.includes(required)) return true;
-  const colon = required.indexOf(':');
-  if (colon < 0) return false;
-  const operation = required.slice(0, colon);
-  return ['sign', 'verify', 'encrypt', 'decrypt'].includes(operation) && scopes.includes(`${operation}:*`);
 }
 
 export function requireScopes(client: AuthenticatedClient | null, required: readonly string[]): void {

@@ -4,7 +4,7 @@
  * holds key names), the method, the status, the key type. No label ever carries a token or key material.
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SchedulerStats } from '../../keys/scheduler.ts';
+import type { SchedulerStats } from '../../keys/rotation-scheduler.ts';
 
 export class ApiMetrics {
   readonly registry = new Registry();

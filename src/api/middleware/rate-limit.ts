@@ -6,7 +6,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { PaysealError } from '../../errors.ts';
-import type { AuthenticatedClient } from '../../keys/types.ts';
+import type { AuthenticatedClient } from '../../clients/types.ts';
 
 interface Bucket {
   tokens: number;

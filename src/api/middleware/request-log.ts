@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import type { AuthenticatedClient } from '../../keys/types.ts';
+import type { AuthenticatedClient } from '../../clients/types.ts';
 import type { ApiMetrics } from './metrics.ts';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

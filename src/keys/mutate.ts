@@ -1,10 +1,10 @@
 /**
- * What every key and client operation works with: the database, the KEKs and the change feed, plus `mutate`,
- * the one way to change the store: one transaction that also bumps the change counter (NOTIFY on commit),
- * then drops this process's own caches at once.
+ * mutate(), the one way to change the store: one transaction that also bumps the change counter (NOTIFY on
+ * commit), then drops this process's own caches at once. And KeyContext, what every key and client operation
+ * works with: the database, the KEK ring and the change feed.
  */
 import type { ChangeFeed } from './change-feed.ts';
-import type { KekRing } from './kek.ts';
+import type { KekRing } from './kek/kek.ts';
 import type { Db, Queryable } from './store/db.ts';
 
 export interface KeyContext {

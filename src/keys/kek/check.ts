@@ -7,9 +7,9 @@
  * - the current KEK gets its own check row (fresh store, or a new KEK introduced beside an accepted previous one).
  */
 import crypto from 'node:crypto';
-import { PaysealError } from '../errors.ts';
-import { isoOrNull, type Queryable } from './store/db.ts';
-import { countWrappedByKek, insertKekCheck, selectKekChecks } from './store/kek-rows.ts';
+import { PaysealError } from '../../errors.ts';
+import { isoOrNull, type Queryable } from '../store/db.ts';
+import { countWrappedByKek, insertKekCheck, selectKekChecks } from '../store/kek-rows.ts';
 import { ringFind, ringIds, type Kek, type KekRing } from './kek.ts';
 
 /** The check value is wrapped as the (impossible) key name "" version 0, so it can never pass for a real row. */

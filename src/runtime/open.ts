@@ -6,24 +6,24 @@
  */
 import type { Config } from '../config.ts';
 import { PaysealError } from '../errors.ts';
-import type { KeyContext } from './_context.ts';
-import { stderrKeyLog } from './_log.ts';
-import { ChangeFeed } from './change-feed.ts';
-import { createClientService } from './clients.ts';
-import { checkKeks } from './kek-check.ts';
-import { loadKeks } from './kek-load.ts';
-import { rotateKek } from './kek-rotate.ts';
-import { parseKek } from './kek.ts';
-import { createKeyService } from './key-service.ts';
-import { RotationScheduler } from './scheduler.ts';
-import { resolveUseLimits } from './use-budget.ts';
-import type { Runtime, RuntimeOptions } from './runtime-types.ts';
-import { mapDbError, type Db } from './store/db.ts';
-import { openEmbedded } from './store/embedded.ts';
-import { changeChannel } from './store/events.ts';
-import { migrate } from './store/migrate.ts';
-import { lockKeks } from './store/kek-rows.ts';
-import { openPgDb } from './store/pg.ts';
+import type { KeyContext } from '../keys/mutate.ts';
+import { stderrKeyLog } from '../keys/_log.ts';
+import { ChangeFeed } from '../keys/change-feed.ts';
+import { createClientService } from '../clients/service.ts';
+import { checkKeks } from '../keys/kek/check.ts';
+import { loadKeks } from '../keys/kek/load.ts';
+import { rotateKek } from '../keys/kek/rotate.ts';
+import { parseKek } from '../keys/kek/kek.ts';
+import { createKeyService } from '../keys/key-service.ts';
+import { RotationScheduler } from '../keys/rotation-scheduler.ts';
+import { resolveUseLimits } from '../keys/use-limit/budget.ts';
+import type { Runtime, RuntimeOptions } from './types.ts';
+import { mapDbError, type Db } from '../keys/store/db.ts';
+import { openEmbedded } from '../keys/store/embedded/open.ts';
+import { changeChannel } from '../keys/store/events.ts';
+import { migrate } from '../keys/store/migrate.ts';
+import { lockKeks } from '../keys/store/kek-rows.ts';
+import { openPgDb } from '../keys/store/pg.ts';
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const useLimits = resolveUseLimits(options.aesUseLimits);

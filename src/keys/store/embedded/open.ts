@@ -9,10 +9,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PaysealError } from '../../errors.ts';
-import type { Db } from './db.ts';
+import { PaysealError } from '../../../errors.ts';
+import type { Db } from '../db.ts';
 import { liveHolder, releaseLock, tryLock, updateLock, type LockInfo } from './data-dir-lock.ts';
-import { openPgDb } from './pg.ts';
+import { openPgDb } from '../pg.ts';
 import { openPgliteDb } from './pglite.ts';
 import { serveSocket } from './socket-serve.ts';
 

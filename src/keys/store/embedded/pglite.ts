@@ -5,7 +5,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { SessionLock } from './session-lock.ts';
-import { mapDbError, type Db, type Queryable, type Row } from './db.ts';
+import { mapDbError, type Db, type Queryable, type Row } from '../db.ts';
 
 export interface PgliteDb extends Db {
   readonly pglite: PGlite;

@@ -9,7 +9,7 @@
  * because each rotation re-checks "still due" under the key's row lock.
  */
 import { failureOf, type KeyLog } from './_log.ts';
-import type { KeyContext } from './_context.ts';
+import type { KeyContext } from './mutate.ts';
 import { rotateDueKeys } from './rotate.ts';
 import { withTryAdvisoryLock } from './store/advisory-lock.ts';
 import type { RotateDueResult } from './types.ts';

@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config.ts';
-import { PaysealError } from '../errors.ts';
+import type { Config } from '../../config.ts';
+import { PaysealError } from '../../errors.ts';
 import { generateKekText, parseKek, readKekFile, type Kek, type KekRing } from './kek.ts';
 
 export interface LoadedKeks {

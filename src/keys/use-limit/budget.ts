@@ -11,9 +11,9 @@
  * When a lease takes a version's count to `rotateAt`, the key is rotated (actor system:usage-limit), so
  * encryption moves on long before the bound; a version is never leased past `limit`.
  */
-import { PaysealError } from '../errors.ts';
-import type { KeyContext } from './_context.ts';
-import { leaseUses } from './store/key-rows.ts';
+import { PaysealError } from '../../errors.ts';
+import type { KeyContext } from '../mutate.ts';
+import { leaseUses } from '../store/key-rows.ts';
 
 export interface AesUseLimits {
   /** Hard bound per version; never leased past. */

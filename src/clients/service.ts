@@ -1,34 +1,22 @@
 /**
- * ClientService: API clients and their bearer tokens. A token is "pst_" + base64url of 32 random bytes
- * (256 bits; the prefix makes leaked tokens findable by secret scanners). Only SHA-256(token) is stored.
+ * ClientService: API clients and their bearer tokens (tokens.ts). Only SHA-256(token) is stored.
  * authenticate() looks the digest up in an in-memory table of every client (reloaded after any change the
  * change feed reports, so a removal takes effect on every process within a second) and confirms the match
  * with crypto.timingSafeEqual; an unknown token costs no database round trip.
  */
-import crypto from 'node:crypto';
 import { PaysealError } from '../errors.ts';
-import { mutate, type KeyContext } from './_context.ts';
-import { assertClientName } from './naming.ts';
+import { mutate, type KeyContext } from '../keys/mutate.ts';
+import { assertClientName } from '../keys/naming.ts';
 import { assertScopes } from './scopes.ts';
-import { deleteClient, insertClient, noClients, selectClients, upsertAdmin } from './store/client-rows.ts';
-import { recordEvent } from './store/events.ts';
+import { deleteClient, insertClient, noClients, selectClients, upsertAdmin } from '../keys/store/client-rows.ts';
+import { recordEvent } from '../keys/store/events.ts';
+import { MAX_TOKEN_LENGTH, newToken, sameDigest, tokenDigest } from './tokens.ts';
 import type { AuthenticatedClient, ClientInfo, ClientService } from './types.ts';
-
-export const TOKEN_PREFIX = 'pst_';
-const MAX_TOKEN_LENGTH = 512;
 
 interface ClientRecord {
   readonly info: ClientInfo;
   readonly digest: Buffer;
   readonly auth: AuthenticatedClient;
-}
-
-function sha256(token: string): Buffer {
-  return crypto.createHash('sha256').update(token, 'utf8').digest();
-}
-
-export function newToken(): string {
-  return TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');
 }
 
 export function createClientService(ctx: KeyContext): ClientService {
@@ -69,7 +57,7 @@ export function createClientService(ctx: KeyContext): ClientService {
       const clean = assertScopes(scopes);
       const token = newToken();
       const createdAt = await mutate(ctx, async (tx) => {
-        const at = await insertClient(tx, name, clean, sha256(token));
+        const at = await insertClient(tx, name, clean, tokenDigest(token));
         if (at === null) throw new PaysealError('client_exists', `client ${name} already exists`);
         await recordEvent(tx, { actor, op: 'client_create', detail: { client: name, scopes: clean } });
         return at;
@@ -91,10 +79,10 @@ export function createClientService(ctx: KeyContext): ClientService {
 
     async authenticate(token) {
       if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return null;
-      const digest = sha256(token);
+      const digest = tokenDigest(token);
       const found = (await clients()).get(digest.toString('hex'));
       // The map key is itself derived from the secret; the constant-time compare is the real check.
-      if (!found || !crypto.timingSafeEqual(found.digest, digest)) return null;
+      if (!found || !sameDigest(found.digest, digest)) return null;
       return found.auth;
     },
 
@@ -102,9 +90,9 @@ export function createClientService(ctx: KeyContext): ClientService {
       if (typeof token !== 'string' || token.length < 16 || token.length > MAX_TOKEN_LENGTH) {
         throw new PaysealError('config_invalid', 'PAYSEAL_ADMIN_TOKEN must be 16 to 512 characters');
       }
-      const digest = sha256(token);
+      const digest = tokenDigest(token);
       const current = [...(await clients()).values()].find((c) => c.info.name === 'admin');
-      if (current && current.info.scopes.includes('admin') && crypto.timingSafeEqual(current.digest, digest)) return;
+      if (current && current.info.scopes.includes('admin') && sameDigest(current.digest, digest)) return;
       await mutate(ctx, async (tx) => {
         if (await upsertAdmin(tx, digest)) await recordEvent(tx, { actor, op: 'client_admin', detail: { client: 'admin' } });
       });

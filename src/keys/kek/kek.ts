@@ -1,47 +1,42 @@
 /**
  * The key-encryption key (KEK) and the wrapping of private halves at rest.
  *
- * Wrap = AES-256-GCM (NIST SP 800-38D) with a random 96-bit IV; blob layout iv ‖ ciphertext ‖ tag. The AAD
- * binds the blob to its row — key name, version and KEK id — with length-prefixed fields so no two
- * (name, version, id) triples encode alike; a blob copied to another row fails to unwrap.
+ * Wrap = AES-256-GCM (NIST SP 800-38D) with a random 96-bit IV, through src/crypto's Aead; blob layout
+ * iv ‖ ciphertext ‖ tag. The AAD binds the blob to its row — key name, version and KEK id — with
+ * length-prefixed fields so no two (name, version, id) triples encode alike; a blob copied to another row
+ * fails to unwrap.
  * The KEK id is a fingerprint, SHA-256 over a domain tag and the KEK, truncated: it names a KEK in rows,
  * errors and notices without revealing it. The KEK itself never enters the database or a message.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { PaysealError } from '../errors.ts';
+import { createAead, resolveKeyType, GCM_IV_BYTES, GCM_TAG_BYTES, type Aead } from '../../crypto/index.ts';
+import { PaysealError } from '../../errors.ts';
 
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const KEK_BYTES = 32;
+/** The wrap is src/crypto's AEAD with the aes-256-gcm row, the same code that serves the encrypt route. */
+const WRAP_SPEC = resolveKeyType('aes-256-gcm');
 
 /** One KEK; `toJSON` and inspection redact the bytes. */
 export class Kek {
   readonly id: string;
-  readonly #key: crypto.KeyObject;
+  readonly #aead: Aead;
 
   constructor(bytes: Buffer) {
     if (bytes.length !== KEK_BYTES) throw new PaysealError('config_invalid', `a KEK must be ${KEK_BYTES} bytes, got ${bytes.length}`);
-    this.#key = crypto.createSecretKey(bytes);
+    this.#aead = createAead(WRAP_SPEC, crypto.createSecretKey(bytes));
     this.id = kekIdOf(bytes);
   }
 
   wrap(plain: Buffer, key: string, version: number): Buffer {
-    const iv = crypto.randomBytes(IV_BYTES);
-    const c = crypto.createCipheriv('aes-256-gcm', this.#key, iv);
-    c.setAAD(wrapAad(key, version, this.id));
-    const ct = Buffer.concat([c.update(plain), c.final()]);
-    return Buffer.concat([iv, ct, c.getAuthTag()]);
+    return this.#aead.seal(plain, wrapAad(key, version, this.id));
   }
 
   /** Throws kek_mismatch when the tag does not verify (wrong KEK, moved or altered blob). */
   unwrap(blob: Buffer, key: string, version: number): Buffer {
-    if (blob.length < IV_BYTES + TAG_BYTES) throw new PaysealError('kek_mismatch', `the wrapped private key of ${key} v${version} is truncated`);
+    if (blob.length < GCM_IV_BYTES + GCM_TAG_BYTES) throw new PaysealError('kek_mismatch', `the wrapped private key of ${key} v${version} is truncated`);
     try {
-      const d = crypto.createDecipheriv('aes-256-gcm', this.#key, blob.subarray(0, IV_BYTES));
-      d.setAAD(wrapAad(key, version, this.id));
-      d.setAuthTag(blob.subarray(blob.length - TAG_BYTES));
-      return Buffer.concat([d.update(blob.subarray(IV_BYTES, blob.length - TAG_BYTES)), d.final()]);
+      return this.#aead.open(blob, wrapAad(key, version, this.id));
     } catch (e) {
       throw new PaysealError('kek_mismatch', `the private key of ${key} v${version} does not unwrap under KEK ${this.id}`, { cause: e });
     }

@@ -7,12 +7,12 @@
  * process holding only an old KEK, or wrapping with one, is refused (kek_mismatch): it can neither start nor
  * write a version that the processes holding only the new KEK could not read.
  */
-import { PaysealError } from '../errors.ts';
-import { mutate, type KeyContext } from './_context.ts';
-import { registerKek } from './kek-check.ts';
+import { PaysealError } from '../../errors.ts';
+import { mutate, type KeyContext } from '../mutate.ts';
+import { registerKek } from './check.ts';
 import { ringFind, type Kek } from './kek.ts';
-import { countWrappedNotUnder, lockKeks, retireKeksExcept, selectWrappedNotUnder, updateWrapped } from './store/kek-rows.ts';
-import { recordEvent } from './store/events.ts';
+import { countWrappedNotUnder, lockKeks, retireKeksExcept, selectWrappedNotUnder, updateWrapped } from '../store/kek-rows.ts';
+import { recordEvent } from '../store/events.ts';
 
 export interface KekRotateProgress {
   readonly done: number;

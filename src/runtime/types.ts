@@ -1,15 +1,16 @@
 /**
  * What a process (the service or the CLI) gets once the store is open, migrated and the KEK checked.
- * Implemented by src/keys/runtime.ts (openRuntime).
+ * Implemented by open.ts (openRuntime); src/runtime is where the rooms are composed for a process.
  */
 import type { Config } from '../config.ts';
-import type { KeyLog } from './_log.ts';
-import type { KekRotateOptions, KekRotateResult } from './kek-rotate.ts';
-import type { RotateDueResult } from './types.ts';
-import type { SchedulerStats } from './scheduler.ts';
-import type { AesUseLimits } from './use-budget.ts';
-import type { Db } from './store/db.ts';
-import type { ClientService, KeyService } from './types.ts';
+import type { KeyLog } from '../keys/_log.ts';
+import type { KekRotateOptions, KekRotateResult } from '../keys/kek/rotate.ts';
+import type { RotateDueResult } from '../keys/types.ts';
+import type { SchedulerStats } from '../keys/rotation-scheduler.ts';
+import type { AesUseLimits } from '../keys/use-limit/budget.ts';
+import type { Db } from '../keys/store/db.ts';
+import type { ClientService } from '../clients/types.ts';
+import type { KeyService } from '../keys/types.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -34,7 +35,7 @@ export interface Runtime {
   /** Re-wraps every private key under the KEK given as base64 (payseal kek rotate); resumable. */
   rotateKek(newKekBase64: string, options: KekRotateOptions): Promise<KekRotateResult>;
   /**
-   * The in-service rotation scheduler (src/keys/scheduler.ts), or null when this runtime runs none (the CLI,
+   * The in-service rotation scheduler (src/keys/rotation-scheduler.ts), or null when this runtime runs none (the CLI,
    * or PAYSEAL_ROTATION_CHECK_SECONDS=0). stats() are counters since start (for /metrics); runOnce() runs a
    * round now and resolves null when another process held the lock.
    */
