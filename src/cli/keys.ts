@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
+import { VERSION_DIGITS } from '../grammar.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, cliActor, json, type CliIo } from './_io.ts';
 import { keyDetail, keyList, rotateDueReport } from './render.ts';
@@ -30,7 +31,7 @@ export async function withRuntime<T>(ctx: CliContext, fn: (rt: Runtime) => Promi
 }
 
 function versionArg(raw: string): number {
-  if (!/^[1-9][0-9]{0,9}$/.test(raw)) throw new UsageError(`--version must be a version number like 3, got ${JSON.stringify(raw)}`);
+  if (!VERSION_DIGITS.test(raw)) throw new UsageError(`--version must be a version number like 3, got ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 

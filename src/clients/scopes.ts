@@ -4,10 +4,7 @@
  * later as something else).
  */
 import { PaysealError } from '../errors.ts';
-
-const FIXED = new Set(['admin', 'keys:manage', 'keys:read', 'hash', 'ledger:read']);
-const PER_KEY = /^(sign|verify|encrypt|decrypt):(\*|[a-z0-9][a-z0-9._-]{0,63})$/;
-const MAX_SCOPES = 256;
+import { MAX_SCOPES, PER_KEY_OPERATIONS, isScope } from '../grammar.ts';
 
 export function assertScopes(scopes: unknown): string[] {
   if (!Array.isArray(scopes) || scopes.length === 0 || scopes.length > MAX_SCOPES) {
@@ -15,7 +12,7 @@ export function assertScopes(scopes: unknown): string[] {
   }
   const out: string[] = [];
   for (const s of scopes) {
-    if (typeof s !== 'string' || !(FIXED.has(s) || PER_KEY.test(s))) {
+    if (!isScope(s)) {
       throw new PaysealError('invalid_request', `unknown scope ${JSON.stringify(typeof s === 'string' ? s.slice(0, 80) : s)}`);
     }
     if (!out.includes(s)) out.push(s);
@@ -32,5 +29,5 @@ export function holdsScope(scopes: readonly string[], required: string): boolean
   const colon = required.indexOf(':');
   if (colon < 0) return false;
   const operation = required.slice(0, colon);
-  return ['sign', 'verify', 'encrypt', 'decrypt'].includes(operation) && scopes.includes(`${operation}:*`);
+  return (PER_KEY_OPERATIONS as readonly string[]).includes(operation) && scopes.includes(`${operation}:*`);
 }

@@ -6,11 +6,11 @@
  */
 import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from '../keys/mutate.ts';
-import { assertClientName } from '../keys/naming.ts';
+import { MAX_TOKEN_LENGTH, MIN_ADMIN_TOKEN_LENGTH, assertClientName } from '../grammar.ts';
 import { assertScopes } from './scopes.ts';
 import { deleteClient, insertClient, noClients, selectClients, upsertAdmin } from '../keys/store/client-rows.ts';
 import { recordEvent } from '../keys/store/events.ts';
-import { MAX_TOKEN_LENGTH, newToken, sameDigest, tokenDigest } from './tokens.ts';
+import { newToken, sameDigest, tokenDigest } from './tokens.ts';
 import type { AuthenticatedClient, ClientInfo, ClientService } from './types.ts';
 
 interface ClientRecord {
@@ -87,8 +87,8 @@ export function createClientService(ctx: KeyContext): ClientService {
     },
 
     async ensureAdmin(token, actor) {
-      if (typeof token !== 'string' || token.length < 16 || token.length > MAX_TOKEN_LENGTH) {
-        throw new PaysealError('config_invalid', 'PAYSEAL_ADMIN_TOKEN must be 16 to 512 characters');
+      if (typeof token !== 'string' || token.length < MIN_ADMIN_TOKEN_LENGTH || token.length > MAX_TOKEN_LENGTH) {
+        throw new PaysealError('config_invalid', `PAYSEAL_ADMIN_TOKEN must be ${MIN_ADMIN_TOKEN_LENGTH} to ${MAX_TOKEN_LENGTH} characters`);
       }
       const digest = tokenDigest(token);
       const current = [...(await clients()).values()].find((c) => c.info.name === 'admin');

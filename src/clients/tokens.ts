@@ -6,8 +6,6 @@
 import crypto from 'node:crypto';
 
 export const TOKEN_PREFIX = 'pst_';
-/** Longer than any token payseal issues or accepts as PAYSEAL_ADMIN_TOKEN. */
-export const MAX_TOKEN_LENGTH = 512;
 
 export function newToken(): string {
   return TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');

@@ -18,7 +18,7 @@ import { openVerifier } from './operations/verify.ts';
 import { createKey } from './create.ts';
 import { KeyCache, type CachedKey } from './key-cache.ts';
 import { kidOf, toKeyInfo, toPublicKeys } from './key-info.ts';
-import { assertKeyName } from './naming.ts';
+import { assertKeyName } from '../grammar.ts';
 import { destroyVersion, revokeVersion } from './revoke.ts';
 import { rotateDueKeys, rotateKey } from './rotate.ts';
 import { selectAllKeys, selectUseCounts } from './store/key-rows.ts';

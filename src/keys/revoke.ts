@@ -6,7 +6,7 @@
  */
 import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './mutate.ts';
-import { assertKeyName, assertVersion } from './naming.ts';
+import { assertKeyName, assertVersion } from '../grammar.ts';
 import { recordEvent } from './store/events.ts';
 import { markDestroyed, markRevoked, selectKey, selectVersions } from './store/key-rows.ts';
 import type { Queryable } from './store/db.ts';

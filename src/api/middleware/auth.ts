@@ -9,15 +9,14 @@
 import type { NextFunction, Request, Response } from 'express';
 import { PaysealError } from '../../errors.ts';
 import { holdsScope } from '../../clients/scopes.ts';
+import { BEARER_HEADER } from '../../grammar.ts';
 import type { AuthenticatedClient, ClientService } from '../../clients/types.ts';
 
-/** RFC 6750 §2.1 b64token, bounded: anything longer is not a token payseal issued. */
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]{1,512}=*) *$/i;
 
 export function authenticate(clients: Pick<ClientService, 'authenticate'>) {
   return async function authenticateRequest(req: Request, res: Response, next: NextFunction): Promise<void> {
     const header = req.headers.authorization;
-    const match = typeof header === 'string' ? BEARER.exec(header) : null;
+    const match = typeof header === 'string' ? BEARER_HEADER.exec(header) : null;
     if (!match) {
       next(new PaysealError('unauthorized', 'an Authorization: Bearer <token> header is required'));
       return;

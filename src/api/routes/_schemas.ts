@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { HASHES, KEY_TYPES, RSA_PADDINGS, SIGNATURE_ENCODINGS } from '../../crypto/index.ts';
+import { MAX_VERSION, NAME_PATTERN, NAME_SOURCE, VERSION_DIGITS } from '../../grammar.ts';
 
 /** At most 1000 items per batch (API.md "Batches"). */
 export const MAX_BATCH_ITEMS = 1000;
@@ -64,6 +65,9 @@ export const keyInfo = z.object({
 /** `{v}` in a path: a positive 31-bit version number written without leading zeros. */
 export const versionParam = z
   .string()
-  .regex(/^[1-9][0-9]{0,9}$/, 'version must be a positive integer')
+  .regex(VERSION_DIGITS, 'version must be a positive integer')
   .transform(Number)
-  .refine((n) => n <= 2 ** 31 - 1, 'version is too large');
+  .refine((n) => n <= MAX_VERSION, 'version is too large');
+
+/** A key or client name in a body (grammar.ts). */
+export const nameField = z.string().regex(NAME_PATTERN, `name must match ^${NAME_SOURCE}$`);
