@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime } from '../src/runtime/open.ts';
 import type { Runtime } from '../src/runtime/types.ts';
-import { b64, startApi, type ApiHarness } from './api-harness.ts';
+import { b64, startApi, type ApiHarness } from './support/api.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };

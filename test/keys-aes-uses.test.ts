@@ -13,8 +13,8 @@ import { openRuntime } from '../src/runtime/open.ts';
 import type { Runtime, RuntimeOptions } from '../src/runtime/types.ts';
 import type { AesUseLimits } from '../src/keys/use-limit/budget.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
-import { codeOfAsync as codeOf } from './_errors.ts';
-import { until } from './_poll.ts';
+import { codeOfAsync as codeOf } from './support/errors.ts';
+import { until } from './support/poll.ts';
 
 const quiet: KeyLog = { info() {}, warn() {}, error() {} };
 const stores: TestStore[] = [];

@@ -12,8 +12,8 @@ import type { KeyLog } from '../src/keys/_log.ts';
 import { openRuntime } from '../src/runtime/open.ts';
 import type { Runtime, RuntimeOptions } from '../src/runtime/types.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
-import { codeOf as syncCodeOf } from './_errors.ts';
-import { until } from './_poll.ts';
+import { codeOf as syncCodeOf } from './support/errors.ts';
+import { until } from './support/poll.ts';
 
 interface Captured extends KeyLog {
   readonly lines: { level: string; fields: Record<string, unknown>; message: string }[];

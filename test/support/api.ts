@@ -8,11 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
-import type { Config } from '../src/config.ts';
-import { createApp } from '../src/api/app.ts';
-import { createLogger } from '../src/api/middleware/logger.ts';
-import type { Runtime } from '../src/runtime/types.ts';
-import { openTestRuntime, type TestRuntime } from './support/db.ts';
+import type { Config } from '../../src/config.ts';
+import { createApp } from '../../src/api/app.ts';
+import { createLogger } from '../../src/api/middleware/logger.ts';
+import type { Runtime } from '../../src/runtime/types.ts';
+import { openTestRuntime, type TestRuntime } from './db.ts';
 
 export interface CallOptions {
   readonly token?: string | null;

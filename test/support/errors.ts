@@ -3,7 +3,7 @@
  * Anything thrown that is not a PaysealError is reported as such, so a test expecting a code fails loudly
  * instead of passing on an accidental TypeError.
  */
-import { isPaysealError } from '../src/errors.ts';
+import { isPaysealError } from '../../src/errors.ts';
 
 function describeFailure(e: unknown): string {
   return isPaysealError(e) ? e.code : `non-PaysealError: ${String(e)}`;

@@ -4,8 +4,18 @@
  * them. Slot 1 is "another key of the same type" for wrong-key cases. DSA generation takes seconds; ask for
  * all keys of a file at once (Promise.all) so they generate concurrently on libuv's pool.
  */
-import type { KeyObject } from 'node:crypto';
-import { generateKeyMaterial, importPublic, importSecret, resolveKeyType, type KeyType, type KeyTypeSpec } from '../src/crypto/index.ts';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import {
+  createSigner,
+  createVerifier,
+  generateKeyMaterial,
+  importPublic,
+  importSecret,
+  resolveKeyType,
+  type KeyType,
+  type KeyTypeSpec,
+} from '../../src/crypto/index.ts';
+import type { UsableKey } from '../../src/keys/types.ts';
 
 export interface TestKey {
   readonly spec: KeyTypeSpec;
@@ -36,4 +46,14 @@ export function testKey(type: KeyType, slot = 0): Promise<TestKey> {
     cache.set(id, key);
   }
   return key;
+}
+
+/**
+ * Signs `message` with a key the store handed out and verifies the signature with that key's public half:
+ * true only when the private half really is the key's (a sign() that merely returns bytes proves nothing).
+ */
+export async function signsAndVerifies(key: UsableKey, message: string): Promise<boolean> {
+  const data = Buffer.from(message);
+  const signature = await createSigner(key.spec, key.key).sign(data);
+  return createVerifier(key.spec, createPublicKey(key.key)).verify(data, signature);
 }
