@@ -34,5 +34,5 @@ export { JWS_ALGS, algsForKey, jwsSigningAlgorithm, resolveJwsAlgorithm } from '
 export type { JwsAlg, JwsAlgorithm } from './jws-algorithms.ts';
 export { JwsError, jwsReasonOf } from './jws-failure.ts';
 export type { JwsFailure, JwsReason } from './jws-failure.ts';
-export { parseCompactJws, signCompactJws, verifyJwsSignature } from './jws.ts';
+export { decodeProtectedHeader, parseCompactJws, signCompactJws, verifyJwsSignature } from './jws.ts';
 export type { JwsCheck, ParseJwsOptions, ParsedJws, SignJwsOptions } from './jws.ts';

@@ -42,7 +42,8 @@ export interface ParseJwsOptions {
   readonly crit?: readonly string[] | undefined;
 }
 
-function decodeHeader(part: string): Record<string, unknown> {
+/** A JOSE protected header (JWS or JWE): strict base64url of UTF-8 JSON, an object, no duplicate member names. */
+export function decodeProtectedHeader(part: string): Record<string, unknown> {
   let text: string;
   let value: unknown;
   try {
@@ -92,7 +93,7 @@ export function parseCompactJws(text: unknown, options: ParseJwsOptions = {}): P
   const parts = text.split('.');
   if (parts.length !== 3 || parts[0] === '') throw new JwsError('not_compact', 'must have three dot-separated parts');
   const [protectedB64, payloadPart, signaturePart] = parts as [string, string, string];
-  const header = decodeHeader(protectedB64);
+  const header = decodeProtectedHeader(protectedB64);
   if (!Object.hasOwn(header, 'alg') || typeof header.alg !== 'string') throw new JwsError('header_member_invalid', 'header alg must be a string');
   const b64 = checkCrit(header, options.crit ?? []);
   const signature = decodePart(signaturePart, 'signature');
