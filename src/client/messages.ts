@@ -47,7 +47,7 @@ export class MessagesApi {
   }
 
   /** `POST /v1/messages/sign` (sign:key) → compact JWS over the JCS form of `message`. Idempotent (fresh jti). */
-  sign(request: MessageSignRequest): Promise<MessageSignResult> {
+  async sign(request: MessageSignRequest): Promise<MessageSignResult> {
     _assertFaithfulJson(request.message);
     return this.#http.send('POST', '/v1/messages/sign', request, { idempotent: true });
   }
@@ -64,7 +64,7 @@ export class MessagesApi {
   }
 
   /** `POST /v1/messages/seal` (sign:sign_key, encrypt:encrypt_key) → compact JWE around the message JWS. */
-  seal(request: MessageSealRequest): Promise<MessageSealResult> {
+  async seal(request: MessageSealRequest): Promise<MessageSealResult> {
     _assertFaithfulJson(request.message);
     return this.#http.send('POST', '/v1/messages/seal', request, { idempotent: true });
   }
