@@ -55,6 +55,7 @@ function errorBody(status: number, message = 'scripted'): unknown {
 function verifyWith(alg: string, key: KeyObject, input: Buffer, signature: Buffer): boolean {
   switch (alg) {
     case 'ES256':
+    case 'ES256K':
     case 'DS256':
       return nodeVerify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature);
     case 'PS256':
@@ -181,7 +182,7 @@ export async function startStandIn(token = 'pst_standin_secret_token_0123456789'
       scripts.set(path, [...(scripts.get(path) ?? []), ...answers]);
     },
     trust(kid, alg, publicKey) {
-      trusted.set(kid, { alg, key: createPublicKey(publicKey) });
+      trusted.set(kid, { alg, key: publicKey.type === 'public' ? publicKey : createPublicKey(publicKey) });
     },
     count(path) {
       return requests.filter((r) => r.path === path).length;

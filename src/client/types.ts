@@ -151,7 +151,11 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
 
 export interface MessageSignRequest {
   readonly key: string;
-  readonly message: JsonValue;
+  /**
+   * Any value JSON can carry (typed `unknown` so that interfaces without an index signature are accepted);
+   * NaN, ±Infinity, bigints and integers beyond 2^53 are refused before sending.
+   */
+  readonly message: unknown;
   readonly rsa_padding?: RsaPadding;
 }
 export interface MessageSignResult {
@@ -201,7 +205,8 @@ export interface MessageVerification {
 export interface MessageSealRequest {
   readonly sign_key: string;
   readonly encrypt_key: string;
-  readonly message: JsonValue;
+  /** As in MessageSignRequest. */
+  readonly message: unknown;
 }
 export interface MessageSealResult {
   /** Compact JWE (`dir`, A128GCM/A256GCM) around the JWS of messages/sign. */
