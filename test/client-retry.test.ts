@@ -197,6 +197,12 @@ describe('encoding and batches', () => {
     expect(server.requests.map((r) => r.body)).toEqual([{ input: 'aGk=' }, { input: 'aGk=' }, { input: 'aGk=', signature_encoding: 'p1363' }]);
   });
 
+  it('a value that is neither bytes nor text is a rejected call (TypeError), with nothing sent', async () => {
+    await expect(client().sign('payments', { input: 42 as never })).rejects.toThrow(TypeError);
+    await expect(client().encrypt('cards', { plaintext: 'x', aad: { no: 1 } as never })).rejects.toThrow(TypeError);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('batch: results in order, a bad item has its own typed error, defaults are sent beside batch_input', async () => {
     const results = await client().signBatch('payments', [{ input: 'one' }, { input: '' }, { input: new Uint8Array([1]) }], { signature_encoding: 'p1363' });
     expect(server.requests[0]!.body).toEqual({ signature_encoding: 'p1363', batch_input: [{ input: 'b25l' }, { input: '' }, { input: 'AQ==' }] });

@@ -39,8 +39,8 @@ export interface StandIn {
   jwks: { keys: Record<string, unknown>[] };
   /** Answer the next requests to `path` with these, in order, then behave normally. */
   script(path: string, ...answers: ScriptedAnswer[]): void;
-  /** Lets messages/verify check JWSs of `kid` with this public key and JWS alg (from the key, like payseal). */
-  trust(kid: string, alg: string, publicKey: KeyObject): void;
+  /** Lets messages/verify check JWSs of `kid` with this public key and the JWS algs its type allows (like payseal). */
+  trust(kid: string, algs: string | readonly string[], publicKey: KeyObject): void;
   count(path: string): number;
   close(): Promise<void>;
 }
@@ -60,6 +60,8 @@ function verifyWith(alg: string, key: KeyObject, input: Buffer, signature: Buffe
       return nodeVerify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature);
     case 'PS256':
       return nodeVerify('sha256', input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+    case 'RS256':
+      return nodeVerify('sha256', input, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
     case 'EdDSA':
       return nodeVerify(null, input, key, signature);
     default:
@@ -70,7 +72,7 @@ function verifyWith(alg: string, key: KeyObject, input: Buffer, signature: Buffe
 export async function startStandIn(token = 'pst_standin_secret_token_0123456789'): Promise<StandIn> {
   const requests: RecordedRequest[] = [];
   const scripts = new Map<string, ScriptedAnswer[]>();
-  const trusted = new Map<string, { alg: string; key: KeyObject }>();
+  const trusted = new Map<string, { algs: readonly string[]; key: KeyObject }>();
   const consumed = new Set<string>();
   const keys = new Set<string>();
   const signer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -97,7 +99,7 @@ export async function startStandIn(token = 'pst_standin_secret_token_0123456789'
     const payload = typeof body.payload === 'string' ? Buffer.from(body.payload, 'base64') : Buffer.from(p, 'base64url');
     // RFC 7797 §3: with b64 false the signing input holds the payload bytes as they are.
     const input = header.b64 === false ? Buffer.concat([Buffer.from(`${h}.`), payload]) : Buffer.from(`${h}.${payload.toString('base64url')}`);
-    if (header.alg !== key.alg || !verifyWith(key.alg, key.key, input, Buffer.from(s, 'base64url'))) return { status: 200, body: { valid: false, reason: 'bad_signature', ...id } };
+    if (!key.algs.includes(header.alg) || !verifyWith(header.alg, key.key, input, Buffer.from(s, 'base64url'))) return { status: 200, body: { valid: false, reason: 'bad_signature', ...id } };
     if (typeof body.max_age_seconds === 'number' && Math.floor(Date.now() / 1000) - header.iat > body.max_age_seconds + 60) return { status: 200, body: { valid: false, reason: 'expired', ...id } };
     if (body.consume === true) {
       if (consumed.has(header.jti)) return { status: 200, body: { valid: false, reason: 'replayed', ...id } };
@@ -181,8 +183,8 @@ export async function startStandIn(token = 'pst_standin_secret_token_0123456789'
     script(path, ...answers) {
       scripts.set(path, [...(scripts.get(path) ?? []), ...answers]);
     },
-    trust(kid, alg, publicKey) {
-      trusted.set(kid, { alg, key: publicKey.type === 'public' ? publicKey : createPublicKey(publicKey) });
+    trust(kid, algs, publicKey) {
+      trusted.set(kid, { algs: typeof algs === 'string' ? [algs] : algs, key: publicKey.type === 'public' ? publicKey : createPublicKey(publicKey) });
     },
     count(path) {
       return requests.filter((r) => r.path === path).length;

@@ -146,6 +146,16 @@ describe('the algorithm comes from the JWK', () => {
     expect(server.count(VERIFY)).toBe(0);
   });
 
+  it('RS256 under a PS256 JWK (messages/sign with rsa_padding pkcs1v15) goes to the server, which knows the key allows it', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    server.trust('rsa:v1', ['PS256', 'RS256'], rsa.publicKey);
+    server.jwks = { keys: [{ ...rsa.publicKey.export({ format: 'jwk' }), kid: 'rsa:v1', alg: 'PS256', use: 'sig' }] };
+    const signingInput = `${b64url(JSON.stringify({ alg: 'RS256', kid: 'rsa:v1', iat: nowSeconds(), jti: 'r' }))}.${b64url('{"a":1}')}`;
+    const jws = `${signingInput}.${nodeSign('sha256', Buffer.from(signingInput), rsa.privateKey).toString('base64url')}`;
+    expect(await client().verifyLocally(jws)).toMatchObject({ valid: true, kid: 'rsa:v1', message: { a: 1 } });
+    expect(server.count(VERIFY)).toBe(1);
+  });
+
   it('a JWK without alg is not trusted to name its algorithm: the server decides', async () => {
     const { alg, ...noAlg } = keys.get('payments:v1')!.jwk;
     expect(alg).toBe('ES256');

@@ -17,6 +17,7 @@ const B64URL = /^[A-Za-z0-9_-]*$/;
 const KID = /^([a-z0-9][a-z0-9._-]{0,63}):v([1-9][0-9]{0,8})$/;
 
 export interface ParsedMessageJws {
+  readonly header: Record<string, unknown>;
   readonly alg: string;
   readonly kid: string;
   readonly keyName: string;
@@ -60,7 +61,7 @@ export function _parseMessageJws(jws: unknown): ParsedMessageJws | MessageVerifi
   const wellFormed =
     typeof header.alg === 'string' && kid !== null && Number.isSafeInteger(header.iat) && (header.iat as number) >= 0 && typeof header.jti === 'string' && !('b64' in header) && (parts[1] as string).length > 0;
   if (!wellFormed || kid === null) return _invalid('malformed', header);
-  return { alg: header.alg as string, kid: header.kid as string, keyName: kid[1] as string, keyVersion: Number(kid[2]), iat: header.iat as number, jti: header.jti as string };
+  return { header, alg: header.alg as string, kid: header.kid as string, keyName: kid[1] as string, keyVersion: Number(kid[2]), iat: header.iat as number, jti: header.jti as string };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

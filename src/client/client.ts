@@ -99,17 +99,17 @@ export class PaysealClient {
   }
 
   /** Signs bytes with the newest version of `key` (sign:key). Idempotent. */
-  sign(key: string, request: SignRequest): Promise<SignResult> {
+  async sign(key: string, request: SignRequest): Promise<SignResult> {
     return this.#http.send('POST', `/v1/keys/${enc(key)}/sign`, encodeBinary(request, ['input']), idempotent);
   }
 
   /** Verifies a `payseal:v<N>:` signature (verify:key). A wrong signature is `{valid: false}`, not an error. */
-  verify(key: string, request: VerifyRequest): Promise<VerifyResult> {
+  async verify(key: string, request: VerifyRequest): Promise<VerifyResult> {
     return this.#http.send('POST', `/v1/keys/${enc(key)}/verify`, encodeBinary(request, ['input']), idempotent);
   }
 
   /** AES-GCM under the newest version (encrypt:key). Idempotent: a retry makes a fresh ciphertext. */
-  encrypt(key: string, request: EncryptRequest): Promise<CiphertextResult> {
+  async encrypt(key: string, request: EncryptRequest): Promise<CiphertextResult> {
     return this.#http.send('POST', `/v1/keys/${enc(key)}/encrypt`, encodeBinary(request, ['plaintext', 'aad']), idempotent);
   }
 
@@ -119,25 +119,25 @@ export class PaysealClient {
   }
 
   /** Re-encrypts under the newest version without the plaintext leaving payseal (decrypt:key and encrypt:key). */
-  rewrap(key: string, request: RewrapRequest): Promise<CiphertextResult> {
+  async rewrap(key: string, request: RewrapRequest): Promise<CiphertextResult> {
     return this.#http.send('POST', `/v1/keys/${enc(key)}/rewrap`, encodeBinary(request, ['aad']), idempotent);
   }
 
   /** Digest of bytes (hash scope). */
-  hash(request: HashRequest): Promise<HashResult> {
+  async hash(request: HashRequest): Promise<HashResult> {
     return this.#http.send('POST', '/v1/hash', encodeBinary(request, ['input']), idempotent);
   }
 
   /** Up to 1000 signatures in one call; `defaults` apply to every item that does not set the option itself. */
-  signBatch(key: string, items: readonly SignRequest[], defaults: SignOptions = {}): Promise<BatchSlot<SignResult>[]> {
+  async signBatch(key: string, items: readonly SignRequest[], defaults: SignOptions = {}): Promise<BatchSlot<SignResult>[]> {
     return this.#batch(key, 'sign', items, ['input'], defaults);
   }
 
-  verifyBatch(key: string, items: readonly VerifyRequest[], defaults: SignOptions = {}): Promise<BatchSlot<VerifyResult>[]> {
+  async verifyBatch(key: string, items: readonly VerifyRequest[], defaults: SignOptions = {}): Promise<BatchSlot<VerifyResult>[]> {
     return this.#batch(key, 'verify', items, ['input'], defaults);
   }
 
-  encryptBatch(key: string, items: readonly EncryptRequest[]): Promise<BatchSlot<CiphertextResult>[]> {
+  async encryptBatch(key: string, items: readonly EncryptRequest[]): Promise<BatchSlot<CiphertextResult>[]> {
     return this.#batch(key, 'encrypt', items, ['plaintext', 'aad']);
   }
 
@@ -146,12 +146,12 @@ export class PaysealClient {
   }
 
   /** Rewrap of many ciphertexts (docs/api.md extension: rewrap takes batch_input too). */
-  rewrapBatch(key: string, items: readonly RewrapRequest[]): Promise<BatchSlot<CiphertextResult>[]> {
+  async rewrapBatch(key: string, items: readonly RewrapRequest[]): Promise<BatchSlot<CiphertextResult>[]> {
     return this.#batch(key, 'rewrap', items, ['aad']);
   }
 
   /** `GET /.well-known/jwks.json` (open: sent without the token). */
-  jwks(): Promise<JsonWebKeySet> {
+  async jwks(): Promise<JsonWebKeySet> {
     return this.#http.send('GET', '/.well-known/jwks.json', undefined, { idempotent: true, auth: false });
   }
 
@@ -161,7 +161,7 @@ export class PaysealClient {
    * verified by `POST /v1/messages/verify` instead (needs verify:key). Does not consume the `jti`: use
    * `messages.verify({jws, consume: true})` where replays matter.
    */
-  verifyLocally(jws: string, options: VerifyLocallyOptions = {}): Promise<MessageVerification> {
+  async verifyLocally(jws: string, options: VerifyLocallyOptions = {}): Promise<MessageVerification> {
     return this.#local.verify(jws, options);
   }
 

@@ -15,7 +15,7 @@ export class KeysApi {
   }
 
   /** `GET /v1/keys/{name}`: 404 `key_not_found` when there is none. */
-  get(name: string): Promise<KeyInfo> {
+  async get(name: string): Promise<KeyInfo> {
     return this.#http.send('GET', `/v1/keys/${encodeURIComponent(name)}`, undefined, { idempotent: true });
   }
 
@@ -25,12 +25,12 @@ export class KeysApi {
   }
 
   /** `GET /v1/keys/{name}/public`: every version's SPKI PEM and (except DSA) JWK. */
-  public(name: string): Promise<PublicKeys> {
+  async public(name: string): Promise<PublicKeys> {
     return this.#http.send('GET', `/v1/keys/${encodeURIComponent(name)}/public`, undefined, { idempotent: true });
   }
 
   /** `POST /v1/keys` (keys:manage). Not idempotent: see the file header. */
-  create(request: CreateKeyRequest): Promise<KeyInfo> {
+  async create(request: CreateKeyRequest): Promise<KeyInfo> {
     return this.#http.send('POST', '/v1/keys', request, { idempotent: false });
   }
 }

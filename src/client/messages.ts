@@ -57,7 +57,7 @@ export class MessagesApi {
    * With `consume: true` a lost answer is not retried (the jti may already be recorded: a retry would say
    * `replayed`); 429, 503 and a refused connection still are.
    */
-  verify(request: MessageVerifyRequest): Promise<MessageVerification> {
+  async verify(request: MessageVerifyRequest): Promise<MessageVerification> {
     const body: Record<string, unknown> = { ...request };
     if (request.payload !== undefined) body.payload = _toBase64(request.payload);
     return this.#http.send('POST', '/v1/messages/verify', body, { idempotent: request.consume !== true });
@@ -70,7 +70,7 @@ export class MessagesApi {
   }
 
   /** `POST /v1/messages/open` (decrypt:encrypt_key, verify:sign_key) → the messages/verify answer. */
-  open(request: MessageOpenRequest): Promise<MessageVerification> {
+  async open(request: MessageOpenRequest): Promise<MessageVerification> {
     return this.#http.send('POST', '/v1/messages/open', request, { idempotent: request.consume !== true });
   }
 }

@@ -4,7 +4,8 @@
  *
  * The algorithm is the JWK's `alg` member, never the header's alone (RFC 8725 §3.1, §2.1): the JWK is found
  * by `kid`, a header `alg` that differs from it (`none`, HS256 over the public key, another curve) is
- * `bad_signature` before any crypto runs, and jose is told to accept that one algorithm only. A JWK without
+ * `bad_signature` before any crypto runs, and jose is told to accept that one algorithm only (the one
+ * exception, RS256 under a PS256 JWK, is sent to the server: see RSA_SIBLINGS). A JWK without
  * `alg` is not trusted to say what it verifies: the server decides. DSA keys (DS256, a private name, not
  * expressible as a JWK) and secp256k1 keys (ES256K, which jose refuses) go to the server as well, so the
  * client's token needs verify:<key> for them.
@@ -33,6 +34,19 @@ export interface VerifyLocallyOptions {
 
 /** Algorithms the client leaves to the server: DSA (no JWK), secp256k1 (jose refuses it). */
 const SERVER_ALGORITHMS: ReadonlySet<string> = new Set(['DS256', 'ES256K']);
+/**
+ * payseal's JWK for an RSA key names the default padding (PS256), while messages/sign with `rsa_padding:
+ * "pkcs1v15"` signs RS256 with the same key. The JWK cannot say the key allows both, so such a message is
+ * left to the server, which knows the key's type; any other disagreement is refused here.
+ */
+const RSA_SIBLINGS: ReadonlyMap<string, string> = new Map([
+  ['PS256', 'RS256'],
+  ['RS256', 'PS256'],
+  ['PS384', 'RS384'],
+  ['RS384', 'PS384'],
+  ['PS512', 'RS512'],
+  ['RS512', 'PS512'],
+]);
 /** What jose verifies here: RFC 7518 §3.1 (RSA, ECDSA on NIST curves) and RFC 8037 (EdDSA). No HMAC, no none. */
 const LOCAL_ALGORITHMS: ReadonlySet<string> = new Set(['PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'EdDSA']);
 
@@ -50,7 +64,7 @@ export class _LocalVerifier {
     if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) throw new TypeError('maxAgeSeconds must be a whole number ≥ 0');
     const parsed = _parseMessageJws(jws);
     if ('valid' in parsed) return parsed;
-    const header = JSON.parse(Buffer.from(jws.split('.')[0] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const header = parsed.header;
     const toServer = () => this.#server(maxAge === undefined ? { jws } : { jws, max_age_seconds: maxAge });
 
     // A DSA kid is never in the set, so it does not earn a refresh; the server knows the key's type.
@@ -58,7 +72,7 @@ export class _LocalVerifier {
     if (found === undefined) return SERVER_ALGORITHMS.has(parsed.alg) ? toServer() : _invalid('unknown_key', header);
     const keyAlg = found.jwk.alg;
     if (typeof keyAlg !== 'string') return toServer();
-    if (parsed.alg !== keyAlg) return _invalid('bad_signature', header);
+    if (parsed.alg !== keyAlg) return RSA_SIBLINGS.get(keyAlg) === parsed.alg ? toServer() : _invalid('bad_signature', header);
     if (SERVER_ALGORITHMS.has(keyAlg)) return toServer();
     if (!LOCAL_ALGORITHMS.has(keyAlg)) return _invalid('bad_signature', header);
 
