@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PaysealClient, PaysealClientError, isBatchItemError, type PaysealClientOptions } from '../src/client/index.ts';
-import { startApi } from './api-harness.ts';
+import { startApi } from './support/api.ts';
 
 /** The one place this suite touches the service's test harness (it may move): a payseal, an admin token, more replicas, tokens. */
 async function startPayseal() {

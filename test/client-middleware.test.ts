@@ -11,7 +11,7 @@ import express from 'express';
 import { CompactSign, FlattenedSign, generateKeyPair, type GenerateKeyPairResult } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PaysealClient, paysealMiddleware, type PaysealMiddlewareOptions, type PaysealRequest } from '../src/client/index.ts';
-import { startStandIn, type StandIn } from './client-standin.ts';
+import { startStandIn, type StandIn } from './support/client-standin.ts';
 
 const VERIFY = '/v1/messages/verify';
 let payseal: StandIn;

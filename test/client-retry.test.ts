@@ -8,7 +8,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PaysealClient, PaysealClientError, isBatchItemError, type PaysealClientOptions } from '../src/client/index.ts';
 import { _parseRetryAfter, _retryDelay, DEFAULT_RETRY_POLICY } from '../src/client/_retry.ts';
-import { startStandIn, type StandIn } from './client-standin.ts';
+import { startStandIn, type StandIn } from './support/client-standin.ts';
 
 let server: StandIn;
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CompactSign, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PaysealClient, type JwksCacheOptions } from '../src/client/index.ts';
-import { startStandIn, type StandIn } from './client-standin.ts';
+import { startStandIn, type StandIn } from './support/client-standin.ts';
 
 const JWKS = '/.well-known/jwks.json';
 const VERIFY = '/v1/messages/verify';

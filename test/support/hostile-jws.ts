@@ -3,7 +3,7 @@
  * strings that are wrong in one way each, on top of test/_hostile.ts's generic values and strings. Every
  * parser must answer each with a JwsError (or a valid:false answer), never another exception, never a hang.
  */
-import { HOSTILE_STRINGS, HOSTILE_VALUES } from './_hostile.ts';
+import { HOSTILE_STRINGS, HOSTILE_VALUES } from './hostile.ts';
 
 const b64u = (s: string | Uint8Array): string => Buffer.from(s).toString('base64url');
 const withHeader = (header: string): string => `${b64u(header)}.e30.AAAA`;
