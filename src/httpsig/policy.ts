@@ -21,7 +21,7 @@ export const policySchema = z
     require_nonce: z.boolean().optional().meta({ description: 'a nonce is required and consumed: a second use is replayed' }),
     algorithm: z.enum(HTTP_SIGNATURE_ALGS).optional().meta({ description: 'the only algorithm accepted (RSA keys: the one used when a signature names no alg)' }),
   })
-  .meta({ id: 'HttpSignaturePolicy' });
+  .meta({ description: 'RFC 9421 verification policy (docs/partners.md)' });
 
 export type HttpSignaturePolicy = z.infer<typeof policySchema>;
 
