@@ -100,7 +100,7 @@ describe('policies', () => {
     const none = await sign();
     expect((await verify(none.headers, { policy })).json).toMatchObject({ valid: false, reason: 'policy_violation', detail: 'nonce_missing' });
     const forged = { ...(await sign({ nonce: 'fixed-nonce' })).headers };
-    forged['signature'] = forged['signature']!.replace(/=:(.)/, (_m, c: string) => `=:${c === 'A' ? 'B' : 'A'}`);
+    forged['signature'] = forged['signature']!.replace(/=:(.)/, (_m: string, c: string) => `=:${c === 'A' ? 'B' : 'A'}`);
     expect((await verify(forged, { policy })).json).toMatchObject({ valid: false, reason: 'bad_signature', nonce_consumed: false });
     const unavailable = await verify((await sign({ nonce: true })).headers, { policy }, noReplay);
     expect([unavailable.status, unavailable.json.error.code]).toEqual([503, 'unavailable']);

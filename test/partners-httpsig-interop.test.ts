@@ -46,8 +46,9 @@ const keyLookup = async (params: { keyid?: string; alg?: string }) => {
   return { id: params.keyid, algs: [params.alg], verify: createVerifier(createPublicKey({ key: jwk as never, format: 'jwk' }), params.alg) };
 };
 
-const libVerify = (message: Parameters<typeof httpbis.verifyMessage>[1], req?: Parameters<typeof httpbis.verifyMessage>[1]) =>
-  (req ? httpbis.verifyMessage({ keyLookup }, message as never, req as never) : httpbis.verifyMessage({ keyLookup }, message)).catch(() => false);
+/** Verifies with the library; a throw (its way to refuse some inputs) counts as false. */
+const libVerify = (message: object, req?: object) =>
+  (req ? httpbis.verifyMessage({ keyLookup }, message as never, req as never) : httpbis.verifyMessage({ keyLookup }, message as never)).catch(() => false);
 
 describe('payseal signs, http-message-signatures verifies', () => {
   for (const c of CASES) {
