@@ -68,7 +68,7 @@ describe('signOutgoingRequest → httpSignatureMiddleware', () => {
     for (const a of attempts) {
       const res = await fetch(`${url}${a.path}`, { method: 'POST', headers: a.headers, body: a.body });
       expect(res.status, a.reason).toBe(401);
-      expect((await res.json()).error).toMatchObject({ code: 'invalid_http_signature', reason: a.reason });
+      expect(((await res.json()) as { error: unknown }).error).toMatchObject({ code: 'invalid_http_signature', reason: a.reason });
     }
   });
 
@@ -76,6 +76,6 @@ describe('signOutgoingRequest → httpSignatureMiddleware', () => {
     const extra = await signedFor('/parsed');
     const res = await fetch(`${url}/parsed`, { method: 'POST', headers: { ...headers, ...extra }, body });
     expect(res.status).toBe(500);
-    expect((await res.json()).setup_fault).toMatch(/raw body/);
+    expect(((await res.json()) as { setup_fault: string }).setup_fault).toMatch(/raw body/);
   });
 });
