@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { HTTP_SIGNATURE_ALGS, type HttpSignatureAlg } from '../crypto/index.ts';
 import { PaysealError } from '../errors.ts';
-import { CONSUME_WINDOW_SECONDS } from '../messages/verify.ts';
+import { CONSUME_WINDOW_SECONDS } from '../messages/index.ts';
 import { ComponentError, parseComponentId } from './components.ts';
 
 export const policySchema = z

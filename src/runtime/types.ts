@@ -11,7 +11,7 @@ import type { AesUseLimits } from '../keys/use-limit/budget.ts';
 import type { Db } from '../keys/store/db.ts';
 import type { ClientService } from '../clients/types.ts';
 import type { KeyService } from '../keys/types.ts';
-import type { ReplayGuard } from '../messages/replay-guard.ts';
+import type { ReplayGuard } from '../messages/index.ts';
 
 export interface Runtime {
   readonly config: Config;
