@@ -42,6 +42,12 @@ export interface Config {
    * Optional so hand-built configs need not name it.
    */
   readonly rotationCheckSeconds?: number;
+  /**
+   * PAYSEAL_ROTATION_PUBLISH_FIRST_SECONDS: scheduled rotations of signing keys publish the new version at once
+   * and let it sign only this many seconds later, so verifiers with a cached JWK Set never meet an unknown kid
+   * (docs/keys.md). Default 0 (signs at once); at most 30 days. Optional so hand-built configs need not name it.
+   */
+  readonly rotationPublishFirstSeconds?: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -80,5 +86,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: nonEmpty(env, 'PAYSEAL_LOG_LEVEL') ?? 'info',
     cacheRefreshMs: intFrom(env, 'PAYSEAL_CACHE_REFRESH_MS', 500, 50, 60_000),
     rotationCheckSeconds: intFrom(env, 'PAYSEAL_ROTATION_CHECK_SECONDS', 60, 0, 86_400),
+    rotationPublishFirstSeconds: intFrom(env, 'PAYSEAL_ROTATION_PUBLISH_FIRST_SECONDS', 0, 0, 30 * 86_400),
   });
 }

@@ -12,6 +12,8 @@ const STATUS_OF_CODE = {
   unsupported_algorithm: 400,
   key_type_mismatch: 400,
   decryption_failed: 400,
+  // An imported key (a partner's public key) was asked to sign or be rotated: it only verifies.
+  key_verify_only: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

@@ -5,6 +5,7 @@
  * clients read back afterwards are unchanged. Then a client holding exactly those scopes gets through (so the
  * 403s are about scopes, not about the requests). A route in ROUTES without a row here fails.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/api/app.ts';
 import { b64, startApi, type ApiHarness } from './support/api.ts';
@@ -12,6 +13,9 @@ import { b64, startApi, type ApiHarness } from './support/api.ts';
 let api: ApiHarness;
 let signature = '';
 let ciphertext = '';
+const partnerPem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const httpMessage = { method: 'POST', target_uri: 'https://partner.example/pay', headers: { 'content-type': 'application/json' }, body: b64('{}') };
+let signedHeaders: Record<string, string> = {};
 
 interface Sample {
   readonly path: string;
@@ -40,6 +44,14 @@ function sample(method: string, path: string): Sample | undefined {
     'post /v1/keys/:name/decrypt': { path: '/v1/keys/mbox/decrypt', requires: ['decrypt:mbox'], body: { ciphertext } },
     'post /v1/keys/:name/rewrap': { path: '/v1/keys/mbox/rewrap', requires: ['decrypt:mbox', 'encrypt:mbox'], body: { ciphertext } },
     'post /v1/hash': { path: '/v1/hash', requires: ['hash'], body: { input: b64('x') } },
+    // Extensions (docs/partners.md): import a partner key's next version; RFC 9421 names its key in the body.
+    'post /v1/keys/:name/import': { path: '/v1/keys/partner/import', requires: ['keys:manage'], body: { public_key_pem: partnerPem } },
+    'post /v1/http-signatures/sign': { path: '/v1/http-signatures/sign', requires: ['sign:mk'], body: { key: 'mk', message: httpMessage } },
+    'post /v1/http-signatures/verify': {
+      path: '/v1/http-signatures/verify',
+      requires: ['verify:mk'],
+      body: { key: 'mk', message: { ...httpMessage, headers: { ...httpMessage.headers, ...signedHeaders } } },
+    },
   };
   return samples[`${method} ${path}`];
 }
@@ -80,6 +92,8 @@ beforeAll(async () => {
   await api.client('victim', ['hash']);
   signature = (await api.call('POST', '/v1/keys/mk/sign', { body: { input: b64('x') } })).json.signature;
   ciphertext = (await api.call('POST', '/v1/keys/mbox/encrypt', { body: { plaintext: b64('x') } })).json.ciphertext;
+  await api.call('POST', '/v1/keys', { body: { name: 'partner', import: { public_key_pem: partnerPem } } });
+  signedHeaders = (await api.call('POST', '/v1/http-signatures/sign', { body: { key: 'mk', message: httpMessage } })).json.headers;
 });
 afterAll(async () => api?.close());
 
@@ -93,7 +107,7 @@ describe('scope matrix', () => {
   it('each route declares exactly the scopes API.md requires', () => {
     for (const route of authenticated) {
       const s = sample(route.method, route.path)!;
-      expect(route.scopes(paramsOf(route.path, s.path)), `${route.method} ${route.path}`).toEqual(s.requires);
+      expect(route.scopes(paramsOf(route.path, s.path), s.body), `${route.method} ${route.path}`).toEqual(s.requires);
     }
   });
 

@@ -29,11 +29,12 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   keys: ['crypto', 'config'],
   clients: ['keys', 'crypto', 'config'],
   messages: ['keys', 'crypto'],
+  httpsig: ['messages', 'keys', 'crypto'],
   ledger: ['messages', 'keys', 'crypto', 'config'],
   verify: ['crypto', 'messages/format', 'ledger/format'],
-  runtime: ['keys', 'clients', 'messages', 'ledger', 'crypto', 'config'],
-  api: ['runtime', 'keys', 'clients', 'messages', 'ledger', 'crypto', 'config'],
-  cli: ['api', 'runtime', 'keys', 'clients', 'messages', 'ledger', 'verify', 'crypto', 'config'],
+  runtime: ['keys', 'clients', 'messages', 'httpsig', 'ledger', 'crypto', 'config'],
+  api: ['runtime', 'keys', 'clients', 'messages', 'httpsig', 'ledger', 'crypto', 'config'],
+  cli: ['api', 'runtime', 'keys', 'clients', 'messages', 'httpsig', 'ledger', 'verify', 'crypto', 'config'],
   client: [],
 };
 

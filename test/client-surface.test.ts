@@ -23,7 +23,18 @@ describe('payseal/client', () => {
   });
 
   it('exports these runtime names, by name', () => {
-    expect(Object.keys(client).sort()).toEqual(['KeysApi', 'MessagesApi', 'PaysealClient', 'PaysealClientError', 'isBatchItemError', 'isPaysealClientError', 'paysealMiddleware']);
+    expect(Object.keys(client).sort()).toEqual([
+      'HttpSignaturesApi',
+      'KeysApi',
+      'MessagesApi',
+      'PaysealClient',
+      'PaysealClientError',
+      'httpSignatureMiddleware',
+      'isBatchItemError',
+      'isPaysealClientError',
+      'paysealMiddleware',
+      'signOutgoingRequest',
+    ]);
     expect(readFileSync(join(DIR, 'index.ts'), 'utf8')).not.toMatch(/export \*/);
   });
 

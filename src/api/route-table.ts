@@ -7,6 +7,7 @@ import { clientRoutes } from './routes/clients.ts';
 import { decryptRoute } from './routes/decrypt.ts';
 import { encryptRoute } from './routes/encrypt.ts';
 import { hashRoutes } from './routes/hash.ts';
+import { httpSignatureRoutes } from './routes/http-signatures.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { publicRoutes } from './routes/public.ts';
 import { rewrapRoute } from './routes/rewrap.ts';
@@ -25,6 +26,7 @@ export const ROUTES: readonly AnyRouteDef[] = Object.freeze([
   decryptRoute,
   rewrapRoute,
   ...hashRoutes,
+  ...httpSignatureRoutes,
 ]);
 
 /**

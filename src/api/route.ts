@@ -45,8 +45,11 @@ export interface RouteDef<B = unknown> {
   readonly summary: string;
   /** Open routes take no token. */
   readonly open?: boolean;
-  /** Scopes the caller must hold, all of them (API.md "Scopes"), computed from the path parameters. */
-  readonly scopes: (params: Readonly<Record<string, string>>) => readonly string[];
+  /**
+   * Scopes the caller must hold, all of them (API.md "Scopes"), computed from the path parameters, or for routes
+   * that name their key in the body (`{"key": …}`), from the raw JSON body, before it is validated.
+   */
+  readonly scopes: (params: Readonly<Record<string, string>>, body?: unknown) => readonly string[];
   /** Parses the JSON body; absent means the route takes none (an empty object is tolerated). */
   readonly body?: z.ZodType<B>;
   /** Documents the body when it differs from what `body` parses (batches validate item by item). */
@@ -95,7 +98,7 @@ export function mountRoutes(router: Router, routes: readonly AnyRouteDef[], deps
       res.locals.route = def.path;
       const params = req.params as Record<string, string>;
       const client = (res.locals.client as AuthenticatedClient | undefined) ?? null;
-      if (!def.open) requireScopes(client, def.scopes(params));
+      if (!def.open) requireScopes(client, def.scopes(params, req.body));
       const body = parseWith(def.body ?? EMPTY_BODY, req.body);
       const reply = await def.handle({ params, body, client, actor: client ? `client:${client.name}` : 'anonymous', deps });
       send(res, reply);

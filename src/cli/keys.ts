@@ -9,6 +9,7 @@ import { VERSION_DIGITS } from '../grammar.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, cliActor, json, type CliIo } from './_io.ts';
 import { keyDetail, keyList, rotateDueReport } from './render.ts';
+import { publishFirstArg, registerKeyImport } from './keys-import.ts';
 
 export interface CliContext {
   readonly io: CliIo;
@@ -55,6 +56,8 @@ export function registerKeys(program: Command, ctx: CliContext): void {
       await withRuntime(ctx, async (rt) => show(opts, await rt.keys.create(name, opts.type, opts.rotationPeriod ?? null, cliActor())));
     });
 
+  registerKeyImport(keys, ctx);
+
   keys
     .command('list')
     .description('list every key with its versions')
@@ -80,11 +83,14 @@ export function registerKeys(program: Command, ctx: CliContext): void {
     .description('rotate one key now, or (--due) every key whose rotation period has passed')
     .argument('[name]')
     .option('--due', 'rotate every key that is due; exit 1 when any rotation fails')
+    .option('--publish-first <duration>', 'publish the new version now, let it sign after this long (600, 10m, 2h, 1d)')
     .option('--json', 'print KeyInfo (or {"rotated", "failed"} with --due) as JSON')
-    .action(async (name: string | undefined, opts: { due?: boolean; json?: boolean }) => {
+    .action(async (name: string | undefined, opts: { due?: boolean; publishFirst?: string; json?: boolean }) => {
       if (Boolean(name) === Boolean(opts.due)) throw new UsageError('give either a key name or --due');
+      if (opts.due && opts.publishFirst !== undefined) throw new UsageError('--due uses PAYSEAL_ROTATION_PUBLISH_FIRST_SECONDS; --publish-first is for one key');
+      const publishFirstSeconds = opts.publishFirst === undefined ? undefined : publishFirstArg(opts.publishFirst);
       await withRuntime(ctx, async (rt) => {
-        if (name) return show(opts, await rt.keys.rotate(name, cliActor()));
+        if (name) return show(opts, await rt.keys.rotate(name, cliActor(), { publishFirstSeconds }));
         const r = await rt.keys.rotateDue(cliActor());
         ctx.io.out(opts.json ? json(r) : rotateDueReport(r));
         ctx.exitCode = r.failed.length > 0 ? EXIT_FAILED : EXIT_OK;

@@ -37,7 +37,7 @@ export function keyList(keys: readonly KeyInfo[]): string {
 function summary(k: KeyInfo): string {
   const counts = new Map<string, number>();
   for (const v of k.versions) counts.set(v.state, (counts.get(v.state) ?? 0) + 1);
-  return ['active', 'retired', 'revoked', 'destroyed']
+  return ['active', 'pending', 'retired', 'revoked', 'destroyed']
     .filter((s) => counts.has(s))
     .map((s) => `${counts.get(s)} ${s}`)
     .join(', ');
@@ -46,7 +46,10 @@ function summary(k: KeyInfo): string {
 export function keyDetail(k: KeyInfo): string {
   const head =
     `key ${k.name}: ${k.type}${k.legacy ? ' (legacy)' : ''}, ${k.purpose}, latest v${k.latest_version}, min v${k.min_version}, ` +
-    `rotation ${k.rotation_period ?? 'none'}${k.next_rotation_at ? ` (next ${when(k.next_rotation_at)})` : ''}\n`;
+    `rotation ${k.rotation_period ?? 'none'}${k.next_rotation_at ? ` (next ${when(k.next_rotation_at)})` : ''}` +
+    (k.origin === 'imported' ? ', imported (verify only)' : '') +
+    (k.pending_version !== undefined ? `, v${k.pending_version} pending (signs from ${when(k.promotes_at)})` : '') +
+    '\n';
   // AES keys also show each version's count against the AES-GCM bound of 2^32 (NIST SP 800-38D §8.3).
   const counted = k.purpose === 'encrypt';
   const rows = k.versions.map((v) => [

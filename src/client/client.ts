@@ -17,6 +17,7 @@
 import { _fromBase64, _toBase64 } from './_binary.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './_retry.ts';
 import { _Transport, type FetchLike, type RetryListener } from './_transport.ts';
+import { HttpSignaturesApi } from './http-signatures.ts';
 import { KeysApi } from './keys.ts';
 import { MessagesApi } from './messages.ts';
 import { _LocalVerifier, type JwksCacheOptions, type VerifyLocallyOptions } from './verify-locally.ts';
@@ -79,6 +80,8 @@ export class PaysealClient {
   readonly keys: KeysApi;
   /** Payment messages: `client.messages.sign({key, message})`. */
   readonly messages: MessagesApi;
+  /** RFC 9421 HTTP Message Signatures: `client.httpSignatures.sign({key, message})` (docs/partners.md). */
+  readonly httpSignatures: HttpSignaturesApi;
 
   constructor(options: PaysealClientOptions) {
     if (typeof options.baseUrl !== 'string' || !/^https?:\/\//.test(options.baseUrl)) throw new TypeError('baseUrl must be an http(s) URL');
@@ -95,6 +98,7 @@ export class PaysealClient {
     });
     this.keys = new KeysApi(this.#http);
     this.messages = new MessagesApi(this.#http);
+    this.httpSignatures = new HttpSignaturesApi(this.#http);
     this.#local = new _LocalVerifier(() => this.jwks(), (request) => this.messages.verify(request), options.jwks);
   }
 

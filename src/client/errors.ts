@@ -13,6 +13,7 @@ export type PaysealApiErrorCode =
   | 'invalid_request'
   | 'unsupported_algorithm'
   | 'key_type_mismatch'
+  | 'key_verify_only'
   | 'decryption_failed'
   | 'unauthorized'
   | 'forbidden'

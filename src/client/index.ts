@@ -13,6 +13,20 @@ export { MessagesApi } from './messages.ts';
 export { PaysealClientError, isPaysealClientError } from './errors.ts';
 export type { PaysealApiErrorCode, PaysealClientErrorCode, PaysealClientErrorInit, PaysealClientOwnCode } from './errors.ts';
 export { paysealMiddleware } from './middleware.ts';
+export { HttpSignaturesApi, signOutgoingRequest } from './http-signatures.ts';
+export type {
+  HttpSignatureAlgorithm,
+  HttpSignatureMessage,
+  HttpSignaturePolicy,
+  HttpSignatureReason,
+  HttpSignatureSignRequest,
+  HttpSignatureSignResult,
+  HttpSignatureVerification,
+  HttpSignatureVerifyRequest,
+  OutgoingRequest,
+} from './http-signatures.ts';
+export { httpSignatureMiddleware } from './http-signature-middleware.ts';
+export type { HttpSignatureMiddlewareOptions, HttpSignatureRequest } from './http-signature-middleware.ts';
 export type { MessageVerifier, PaysealMiddlewareOptions, PaysealNext, PaysealRequest, PaysealResponse, VerifiedPaymentMessage } from './middleware.ts';
 export type { JwksCacheOptions, VerifyLocallyOptions } from './verify-locally.ts';
 export type { RetryPolicy } from './_retry.ts';

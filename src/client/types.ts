@@ -103,11 +103,15 @@ export interface HashResult {
 
 export interface KeyVersionInfo {
   readonly version: number;
-  readonly state: 'active' | 'retired' | 'revoked' | 'destroyed';
+  /** `pending` (extension): pre-published, signing from the key's `promotes_at`. */
+  readonly state: 'active' | 'retired' | 'revoked' | 'destroyed' | 'pending';
   readonly created_at: string;
   readonly revoked_at?: string;
   readonly destroyed_at?: string;
   readonly encryptions?: number;
+  /** Extension, imported keys: the partner's own key id; the certificate it came in. */
+  readonly external_kid?: string;
+  readonly certificate?: { readonly subject: string; readonly issuer: string; readonly serial: string; readonly not_before: string; readonly not_after: string; readonly fingerprint256: string };
 }
 export interface KeyInfo {
   readonly name: string;
@@ -119,6 +123,11 @@ export interface KeyInfo {
   readonly next_rotation_at: string | null;
   readonly created_at: string;
   readonly legacy?: boolean;
+  /** Extensions: a partner's imported key; a pre-published version and when it takes over; an RFC 9421 policy. */
+  readonly origin?: 'imported';
+  readonly pending_version?: number;
+  readonly promotes_at?: string;
+  readonly http_signature_policy?: Readonly<Record<string, unknown>>;
   readonly versions: readonly KeyVersionInfo[];
 }
 export interface CreateKeyRequest {

@@ -1,13 +1,15 @@
 /**
  * Changes a key's rotation_period and/or min_version (PATCH /v1/keys/{name}). min_version only rises and
  * never passes latest_version (Vault's min_decryption_version rule): lowering it would silently re-enable
- * versions an incident response meant to retire.
+ * versions an incident response meant to retire; nor above the signing version while a pre-published one
+ * waits. Extension: the key's RFC 9421 verification policy (validated by the caller, stored as given).
  */
 import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './mutate.ts';
 import { assertKeyName, parseRotationPeriod } from '../grammar.ts';
 import { recordEvent } from './store/events.ts';
-import { selectKey, setMinVersion, setRotationPeriod } from './store/key-rows.ts';
+import { selectKey, selectVersions, setHttpSignaturePolicy, setMinVersion, setRotationPeriod } from './store/key-rows.ts';
+import { signingState } from './signing-version.ts';
 import type { KeyConfigChange } from './types.ts';
 
 export async function configureKey(ctx: KeyContext, name: string, change: KeyConfigChange, actor: string): Promise<void> {
@@ -21,9 +23,15 @@ export async function configureKey(ctx: KeyContext, name: string, change: KeyCon
     const k = await selectKey(tx, name, true);
     if (!k) throw new PaysealError('key_not_found', `key ${name} does not exist`);
     const detail: Record<string, unknown> = {};
+    if (periodMs !== undefined && periodMs !== null && k.origin === 'imported') {
+      throw new PaysealError('key_verify_only', `key ${name} is a partner's imported public key: only the partner rotates it`);
+    }
     if (min !== undefined) {
       if (min < k.min_version) throw new PaysealError('invalid_request', `min_version may only rise (it is ${k.min_version})`);
       if (min > k.latest_version) throw new PaysealError('invalid_request', `min_version may not exceed latest_version (${k.latest_version})`);
+      // A pre-published version is not signing yet: min_version above the signing one would make new signatures unverifiable.
+      const signing = signingState(await selectVersions(tx, name), Date.now()).signing;
+      if (min > signing) throw new PaysealError('invalid_request', `min_version may not exceed the signing version (v${signing}) while v${k.latest_version} is pending`);
       if (min !== k.min_version) {
         await setMinVersion(tx, name, min);
         detail.min_version = min;
@@ -32,6 +40,10 @@ export async function configureKey(ctx: KeyContext, name: string, change: KeyCon
     if (periodMs !== undefined) {
       await setRotationPeriod(tx, name, change.rotation_period ?? null, periodMs);
       detail.rotation_period = change.rotation_period ?? null;
+    }
+    if (change.http_signature_policy !== undefined) {
+      await setHttpSignaturePolicy(tx, name, change.http_signature_policy);
+      detail.http_signature_policy = change.http_signature_policy;
     }
     await recordEvent(tx, { actor, op: 'key_configure', key: name, detail });
   });

@@ -19,6 +19,8 @@ export interface CachedKey {
   readonly spec: KeyTypeSpec;
   readonly versions: ReadonlyMap<number, VersionRow>;
   latest?: UsableKey;
+  /** Epoch ms until which `latest` is the signing version (a pre-published version takes over then); null: until a change. */
+  latestUntil?: number | null;
   readonly usable: Map<string, UsableKey>;
 }
 

@@ -21,6 +21,9 @@ import { kidOf, toKeyInfo, toPublicKeys } from './key-info.ts';
 import { assertKeyName } from '../grammar.ts';
 import { destroyVersion, revokeVersion } from './revoke.ts';
 import { rotateDueKeys, rotateKey } from './rotate.ts';
+import { importKey, importVersion } from './import.ts';
+import { signingState } from './signing-version.ts';
+import { versionOfKeyId, withinValidity } from './key-ids.ts';
 import { selectAllKeys, selectUseCounts } from './store/key-rows.ts';
 import type { AesUseLimits, UseBudget } from './use-limit/budget.ts';
 import { createUseLimit } from './use-limit/rotation.ts';
@@ -29,6 +32,11 @@ import { resolveKeyType } from '../crypto/index.ts';
 
 function notFound(name: string): PaysealError {
   return new PaysealError('key_not_found', `key ${name} does not exist`);
+}
+
+/** An imported key (a partner's public key) verifies only: nothing may sign with it or rotate it. */
+function verifyOnly(e: CachedKey, what: string): PaysealError {
+  return new PaysealError('key_verify_only', `key ${e.row.name} is a partner's imported public key: it cannot ${what}`);
 }
 
 function checkPurpose(e: CachedKey, purpose: Purpose): void {
@@ -66,11 +74,16 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
 
   async function latestFor(name: string, purpose: Purpose): Promise<UsableKey> {
     const hit = cache.peek(name);
-    if (hit && hit.latest && hit.spec.purpose === purpose) return hit.latest;
+    if (hit && hit.latest && hit.spec.purpose === purpose && (hit.latestUntil == null || Date.now() < hit.latestUntil)) return hit.latest;
     const e = hit ?? (await entryOrThrow(name));
     checkPurpose(e, purpose);
-    const usable = cache.privateOf(e, e.row.latest_version);
+    if (e.row.origin === 'imported') throw verifyOnly(e, 'sign');
+    // The signing version from stored times (signing-version.ts): a pre-published version takes over at its
+    // signs_from on every replica at once, with no change to announce.
+    const state = signingState(e.versions.values(), Date.now());
+    const usable = cache.privateOf(e, state.signing);
     e.latest = usable;
+    e.latestUntil = state.validUntil;
     return usable;
   }
 
@@ -91,8 +104,16 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
       await createKey(ctx, name, type, rotationPeriod, actor);
       return get(name);
     },
-    async rotate(name, actor) {
-      await rotateKey(ctx, name, actor);
+    async importKey(name, input, actor) {
+      await importKey(ctx, name, input, actor);
+      return get(name);
+    },
+    async importVersion(name, input, actor) {
+      await importVersion(ctx, name, input, actor);
+      return get(name);
+    },
+    async rotate(name, actor, options = {}) {
+      await rotateKey(ctx, name, actor, { publishFirstSeconds: options.publishFirstSeconds ?? 0 });
       return get(name);
     },
     rotateDue: (actor, now) => rotateDueKeys(ctx, actor, now),
@@ -132,6 +153,17 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
 
     latestFor: (name, purpose) => latestFor(name, purpose),
 
+    async resolveKeyId(name, keyid) {
+      const e = cache.peek(name) ?? (await entryOrThrow(name));
+      checkPurpose(e, 'sign');
+      return versionOfKeyId(e.row.name, e.versions.values(), keyid);
+    },
+
+    async httpSignaturePolicy(name) {
+      const e = cache.peek(name) ?? (await entryOrThrow(name));
+      return e.row.http_signature_policy;
+    },
+
     async specFor(name, purpose) {
       const e = cache.peek(name) ?? (await entryOrThrow(name));
       checkPurpose(e, purpose);
@@ -150,7 +182,11 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
       if (!v) return { ok: false, reason: 'unknown_version' };
       if (v.revoked_at !== null) return { ok: false, reason: 'key_version_revoked' };
       if (version < e.row.min_version) return { ok: false, reason: 'below_min_version' };
-      if (use === 'verify') return { ok: true, key: cache.publicOf(e, version) };
+      if (use === 'verify') {
+        // A key imported from a certificate verifies only inside the certificate's validity (RFC 5280 §4.1.2.5).
+        if (v.certificate !== null && !withinValidity(v.certificate, Date.now())) return { ok: false, reason: 'expired' };
+        return { ok: true, key: cache.publicOf(e, version) };
+      }
       if (v.destroyed_at !== null || v.wrapped === null) return { ok: false, reason: 'key_version_destroyed' };
       return { ok: true, key: cache.privateOf(e, version) };
     },

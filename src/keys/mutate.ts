@@ -11,6 +11,11 @@ export interface KeyContext {
   readonly db: Db;
   readonly ring: KekRing;
   readonly feed: ChangeFeed;
+  /**
+   * Pre-publication delay of scheduled rotations of signing keys, in seconds (config
+   * PAYSEAL_ROTATION_PUBLISH_FIRST_SECONDS; default 0: the new version signs at once).
+   */
+  readonly publishFirstSeconds?: number;
 }
 
 export async function mutate<T>(ctx: KeyContext, fn: (tx: Queryable) => Promise<T>): Promise<T> {

@@ -2,7 +2,8 @@
  * Revoke and destroy a version. Both refuse the newest version (409 conflict: rotate first, so something is
  * left to sign with). Revoke stops a version verifying and decrypting everywhere (within a second, through
  * the change feed); destroy erases the wrapped private half for good and keeps a signing key's public half,
- * so old signatures stay verifiable unless also revoked. Repeating either is a no-op.
+ * so old signatures stay verifiable unless also revoked. Repeating either is a no-op. While a pre-published
+ * version waits, the version still signing is refused too (conflict).
  */
 import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './mutate.ts';
@@ -10,14 +11,20 @@ import { assertKeyName, assertVersion } from '../grammar.ts';
 import { recordEvent } from './store/events.ts';
 import { markDestroyed, markRevoked, selectKey, selectVersions } from './store/key-rows.ts';
 import type { Queryable } from './store/db.ts';
+import { signingState } from './signing-version.ts';
 
 async function lockedVersion(tx: Queryable, name: string, version: number, verb: string) {
   const k = await selectKey(tx, name, true);
   if (!k) throw new PaysealError('key_not_found', `key ${name} does not exist`);
-  const v = (await selectVersions(tx, name)).find((x) => x.version === version);
+  const versions = await selectVersions(tx, name);
+  const v = versions.find((x) => x.version === version);
   if (!v) throw new PaysealError('key_version_not_found', `key ${name} has no version ${version}`);
   if (version === k.latest_version) {
     throw new PaysealError('conflict', `v${version} is the newest version of ${name}: rotate first, then ${verb} it`);
+  }
+  // With a pre-published version waiting, the newest is not yet the signer: the signing one is kept too.
+  if (version === signingState(versions, Date.now()).signing) {
+    throw new PaysealError('conflict', `v${version} still signs for ${name} until its pending version takes over: rotate at once first, then ${verb} it`);
   }
   return v;
 }

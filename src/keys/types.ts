@@ -5,13 +5,25 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { HashName, KeyType, KeyTypeSpec, Purpose } from '../crypto/types.ts';
+import type { PublicKeyImport } from '../crypto/import-public.ts';
 import type { KeyDecrypter } from './operations/decrypt.ts';
 import type { KeyEncrypter } from './operations/encrypt.ts';
 import type { KeyRewrapper } from './operations/rewrap.ts';
 import type { KeySigner } from './operations/sign.ts';
 import type { KeyVerifier } from './operations/verify.ts';
 
-export type VersionState = 'active' | 'retired' | 'revoked' | 'destroyed';
+/** `pending` (extension): rotated in with pre-publication, published, not signing until the key's promotes_at. */
+export type VersionState = 'active' | 'retired' | 'revoked' | 'destroyed' | 'pending';
+
+/** Extension: what an imported key's X.509 certificate said (verification outside not_before..not_after is `expired`). */
+export interface VersionCertificate {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly serial: string;
+  readonly not_before: string;
+  readonly not_after: string;
+  readonly fingerprint256: string;
+}
 
 export interface KeyVersionInfo {
   readonly version: number;
@@ -25,6 +37,10 @@ export interface KeyVersionInfo {
    * (10,000) per process; it never passes the bound.
    */
   readonly encryptions?: number;
+  /** Extension, imported keys: the partner's own key id (a JWK kid), accepted as an RFC 9421 keyid. */
+  readonly external_kid?: string;
+  /** Extension, keys imported from a certificate. */
+  readonly certificate?: VersionCertificate;
 }
 
 /** KeyInfo exactly as API.md. Timestamps are ISO 8601 UTC strings. */
@@ -40,6 +56,13 @@ export interface KeyInfo {
   readonly created_at: string;
   /** Extension: DSA types are legacy (FIPS 186-5). */
   readonly legacy?: boolean;
+  /** Extension: "imported" for a partner's public key (verify-only); absent for keys payseal generated. */
+  readonly origin?: 'imported';
+  /** Extension: a version rotated in with publish_first_seconds, published but not signing yet, and when it will. */
+  readonly pending_version?: number;
+  readonly promotes_at?: string;
+  /** Extension: the key's RFC 9421 verification policy (docs/partners.md), when one is set. */
+  readonly http_signature_policy?: Readonly<Record<string, unknown>>;
   readonly versions: readonly KeyVersionInfo[];
 }
 
@@ -54,6 +77,8 @@ export interface PublicKeyVersion {
 export interface PublicKeysInfo {
   readonly name: string;
   readonly type: KeyType;
+  /** Extension: "imported" for a partner's public key. */
+  readonly origin?: 'imported';
   readonly versions: readonly PublicKeyVersion[];
 }
 
@@ -78,12 +103,22 @@ export interface UsableKey {
  */
 export type VersionLookup =
   | { readonly ok: true; readonly key: UsableKey }
-  | { readonly ok: false; readonly reason: 'key_version_revoked' | 'below_min_version' | 'unknown_version' | 'key_version_destroyed' };
+  | { readonly ok: false; readonly reason: 'key_version_revoked' | 'below_min_version' | 'unknown_version' | 'key_version_destroyed' | 'expired' };
 
 export interface KeyConfigChange {
   /** null clears scheduled rotation; undefined leaves it as it is. */
   readonly rotation_period?: string | null;
   readonly min_version?: number;
+  /** Extension: the key's RFC 9421 verification policy, checked by the caller (src/httpsig); null clears it. */
+  readonly http_signature_policy?: Readonly<Record<string, unknown>> | null;
+}
+
+export interface RotateOptions {
+  /**
+   * Pre-publication: the new version is published at once and signs only after this many seconds (0: at once).
+   * Signing keys only.
+   */
+  readonly publishFirstSeconds?: number;
 }
 
 export interface RotateDueResult {
@@ -97,8 +132,19 @@ export interface KeyService {
   list(): Promise<KeyInfo[]>;
   /** Throws key_not_found. */
   get(name: string): Promise<KeyInfo>;
-  /** New version in one transaction under a row lock: concurrent rotations give consecutive versions. */
-  rotate(name: string, actor: Actor): Promise<KeyInfo>;
+  /**
+   * Creates a verify-only key from a partner's public key (origin "imported"); the type comes from the key.
+   * Throws key_exists, invalid_request (private material, bad input), unsupported_algorithm (a type payseal lacks).
+   */
+  importKey(name: string, input: PublicKeyImport, actor: Actor): Promise<KeyInfo>;
+  /** Rotation of an imported key: its next version from the partner's new public key (same type, else key_type_mismatch). */
+  importVersion(name: string, input: PublicKeyImport, actor: Actor): Promise<KeyInfo>;
+  /**
+   * New version in one transaction under a row lock: concurrent rotations give consecutive versions. With
+   * publishFirstSeconds the new version is published at once and signs after that delay. An imported key
+   * cannot be rotated (key_verify_only: import its next version).
+   */
+  rotate(name: string, actor: Actor, options?: RotateOptions): Promise<KeyInfo>;
   /** Rotates every key whose next_rotation_at has passed; one key's failure does not stop the rest. */
   rotateDue(actor: Actor, now?: Date): Promise<RotateDueResult>;
   /** min_version only rises and never above latest_version (invalid_request otherwise). */
@@ -109,6 +155,13 @@ export interface KeyService {
   publicKeys(name: string): Promise<PublicKeysInfo>;
   /** Every non-revoked version of every asymmetric key that JWK can express. */
   jwks(): Promise<{ keys: Record<string, unknown>[] }>;
+  /**
+   * The version of signing key `name` that a foreign key id names: "<name>:v<N>", or, for an imported key, the
+   * partner's own kid (newest version holding it). null when it names none. From the cache.
+   */
+  resolveKeyId(name: string, keyid: string): Promise<number | null>;
+  /** The key's stored RFC 9421 verification policy, or null. From the cache. Throws key_not_found. */
+  httpSignaturePolicy(name: string): Promise<Readonly<Record<string, unknown>> | null>;
 
   /**
    * Hot path, served from the cache: the newest version of a signing key. Throws key_not_found,

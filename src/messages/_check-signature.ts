@@ -8,7 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import { isPaysealError } from '../errors.ts';
 import type { Kid } from './kid.ts';
 
-export type SignatureReason = 'bad_signature' | 'malformed' | 'unknown_key' | 'key_version_revoked' | 'below_min_version';
+export type SignatureReason = 'bad_signature' | 'malformed' | 'unknown_key' | 'key_version_revoked' | 'below_min_version' | 'expired';
 export type SignatureDetail = JwsFailure | 'key_not_accepted' | KeyLookupFailure;
 
 /** A key version resolved for verifying: its public KeyObject (UsableKey of src/keys has this shape). */
@@ -18,7 +18,8 @@ export interface MessageVerificationKey {
   readonly version: number;
 }
 
-export type KeyLookupFailure = 'unknown_key' | 'unknown_version' | 'key_version_revoked' | 'below_min_version' | 'key_version_destroyed';
+/** `expired`: a partner's key imported from a certificate, used outside the certificate's validity. */
+export type KeyLookupFailure = 'unknown_key' | 'unknown_version' | 'key_version_revoked' | 'below_min_version' | 'key_version_destroyed' | 'expired';
 export type KeyLookupResult = { readonly ok: true; readonly key: MessageVerificationKey } | { readonly ok: false; readonly reason: KeyLookupFailure };
 /**
  * Finds a key version to verify with (KeyService.versionFor in the service, the key bundle offline). It may
@@ -33,6 +34,7 @@ const LOOKUP_REASON: Readonly<Record<KeyLookupFailure, SignatureReason>> = {
   key_version_destroyed: 'unknown_key',
   key_version_revoked: 'key_version_revoked',
   below_min_version: 'below_min_version',
+  expired: 'expired',
 };
 
 /** API.md's reason for a version the lookup would not give. */

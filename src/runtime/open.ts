@@ -57,7 +57,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     await closeStore().catch(() => {});
     throw mapDbError(e);
   }
-  const ctx: KeyContext = { db, ring, feed };
+  const ctx: KeyContext = { db, ring, feed, publishFirstSeconds: config.rotationPublishFirstSeconds ?? 0 };
   const keys = createKeyService(ctx, { useLimits, log });
   const clients = createClientService(ctx);
   const scheduler = (options.scheduler ?? options.role === 'service') && intervalMs > 0 ? new RotationScheduler(ctx, intervalMs, log) : null;

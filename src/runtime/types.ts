@@ -11,6 +11,7 @@ import type { AesUseLimits } from '../keys/use-limit/budget.ts';
 import type { Db } from '../keys/store/db.ts';
 import type { ClientService } from '../clients/types.ts';
 import type { KeyService } from '../keys/types.ts';
+import type { ReplayGuard } from '../messages/index.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -40,6 +41,12 @@ export interface Runtime {
    * round now and resolves null when another process held the lock.
    */
   readonly scheduler: { stats(): SchedulerStats; runOnce(): Promise<RotateDueResult | null> } | null;
+  /**
+   * The replay store shared by every replica (messages' `consume`, RFC 9421 nonces), once it is wired (the
+   * PostgreSQL ReplayGuard of the messages routes). Absent: a verification that must consume a nonce answers
+   * 503 unavailable rather than let a replay through.
+   */
+  readonly replay?: ReplayGuard;
 }
 
 export interface RuntimeOptions {

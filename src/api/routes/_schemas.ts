@@ -41,12 +41,17 @@ export const batchResults = (item: z.ZodType) => z.object({ batch_results: z.arr
 
 export const keyVersionInfo = z.object({
   version: z.number().int(),
-  state: z.enum(['active', 'retired', 'revoked', 'destroyed']),
+  state: z.enum(['active', 'retired', 'revoked', 'destroyed', 'pending']),
   created_at: z.string(),
   revoked_at: z.string().optional(),
   destroyed_at: z.string().optional(),
   /** Extension, AES keys only: encryptions counted against the version's 2^32 bound (NIST SP 800-38D §8.3). */
   encryptions: z.number().int().optional(),
+  /** Extension, imported keys: the partner's own key id; and what a certificate said. */
+  external_kid: z.string().optional(),
+  certificate: z
+    .object({ subject: z.string(), issuer: z.string(), serial: z.string(), not_before: z.string(), not_after: z.string(), fingerprint256: z.string() })
+    .optional(),
 });
 
 export const keyInfo = z.object({
@@ -59,6 +64,10 @@ export const keyInfo = z.object({
   next_rotation_at: z.string().nullable(),
   created_at: z.string(),
   legacy: z.boolean().optional(),
+  origin: z.enum(['imported']).optional(),
+  pending_version: z.number().int().optional(),
+  promotes_at: z.string().optional(),
+  http_signature_policy: z.record(z.string(), z.unknown()).optional(),
   versions: z.array(keyVersionInfo),
 });
 

@@ -1,22 +1,48 @@
 /**
  * Key routes (API.md "Keys"): create, list, read, rotate, configure, revoke and destroy a version. Each
  * handler validates, authorises (keys:manage to change, keys:read to read) and calls one KeyService method;
- * KeyInfo never carries private material.
+ * KeyInfo never carries private material. Extensions: creating a verify-only key from a partner's public key
+ * (`import`), importing its next version, rotating with pre-publication, and a key's RFC 9421 policy.
  */
 import { z } from 'zod';
 import { defineRoute, parseWith, type AnyRouteDef } from '../route.ts';
 import { MAX_VERSION } from '../../grammar.ts';
 import { keyInfo, nameField, versionParam } from './_schemas.ts';
+import { MAX_PUBLISH_FIRST_SECONDS } from '../../keys/rotate.ts';
+import { parsePolicy, policySchema } from '../../httpsig/index.ts';
 
-const createKeyBody = z.strictObject({
-  name: nameField,
-  type: z.string().max(64).meta({ description: 'a key type of API.md, e.g. ecdsa-p256, ed25519, aes-256-gcm' }),
-  rotation_period: z.string().max(32).nullable().optional().meta({ description: '"90d", "12h", … or null' }),
-});
+/** Extension: a partner's public key, exactly one of the three forms (src/crypto/import-public.ts checks it). */
+const importField = z
+  .strictObject({
+    public_key_pem: z.string().max(65_536).optional().meta({ description: 'SPKI PEM ("BEGIN PUBLIC KEY"); DSA keys come this way' }),
+    jwk: z.record(z.string(), z.unknown()).optional().meta({ description: 'a public JWK (RFC 7517); its kid becomes the partner key id' }),
+    certificate_pem: z.string().max(65_536).optional().meta({ description: 'an X.509 certificate: subject, issuer, serial and validity are kept' }),
+    kid: z.string().max(256).optional().meta({ description: "the partner's own key id (RFC 9421 keyid), accepted besides <name>:v<N>" }),
+  })
+  .meta({ description: 'extension: create a verify-only key from a partner public key; the type is read from the key' });
+
+const createKeyBody = z
+  .strictObject({
+    name: nameField,
+    type: z.string().max(64).optional().meta({ description: 'a key type of API.md, e.g. ecdsa-p256, ed25519, aes-256-gcm (not with import)' }),
+    rotation_period: z.string().max(32).nullable().optional().meta({ description: '"90d", "12h", … or null' }),
+    import: importField.optional(),
+  })
+  .refine((b) => (b.type === undefined) !== (b.import === undefined), { message: 'give either type or import' })
+  .refine((b) => b.import === undefined || b.rotation_period == null, { message: 'an imported key has no rotation_period: the partner rotates it' });
+
+const rotateBody = z
+  .strictObject({
+    publish_first_seconds: z.number().int().min(0).max(MAX_PUBLISH_FIRST_SECONDS).optional().meta({
+      description: 'extension: publish the new version now (JWK Set, public keys, bundle) and make it sign only after this many seconds',
+    }),
+  })
+  .optional();
 
 const configureKeyBody = z.strictObject({
   rotation_period: z.string().max(32).nullable().optional(),
   min_version: z.number().int().min(1).max(MAX_VERSION).optional(),
+  http_signature_policy: policySchema.nullable().optional().meta({ description: "extension: the key's RFC 9421 verification policy; null clears it" }),
 });
 
 const manage = () => ['keys:manage'];
@@ -33,7 +59,20 @@ export const keyRoutes: AnyRouteDef[] = [
     body: createKeyBody,
     responses: { 201: keyInfoReply, 409: { description: 'key_exists' } },
     async handle({ body, actor, deps }) {
-      return { status: 201, json: await deps.runtime.keys.create(body.name, body.type, body.rotation_period ?? null, actor) };
+      const keys = deps.runtime.keys;
+      const info = body.import ? await keys.importKey(body.name, body.import, actor) : await keys.create(body.name, body.type as string, body.rotation_period ?? null, actor);
+      return { status: 201, json: info };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/v1/keys/:name/import',
+    summary: "Extension: an imported key's next version, from the partner's new public key (its rotation)",
+    scopes: manage,
+    body: importField,
+    responses: { 200: keyInfoReply, 404: notFound, 400: { description: 'key_type_mismatch: not an imported key, or another type' } },
+    async handle({ params, body, actor, deps }) {
+      return { json: await deps.runtime.keys.importVersion(params.name!, body, actor) };
     },
   }),
   defineRoute({
@@ -59,11 +98,12 @@ export const keyRoutes: AnyRouteDef[] = [
   defineRoute({
     method: 'post',
     path: '/v1/keys/:name/rotate',
-    summary: 'Add a new newest version',
+    summary: 'Add a new newest version (extension: publish_first_seconds pre-publishes it)',
     scopes: manage,
-    responses: { 200: keyInfoReply, 404: notFound },
-    async handle({ params, actor, deps }) {
-      return { json: await deps.runtime.keys.rotate(params.name!, actor) };
+    body: rotateBody,
+    responses: { 200: keyInfoReply, 404: notFound, 400: { description: 'key_verify_only: an imported key' }, 409: { description: 'conflict: a version is already pending' } },
+    async handle({ params, body, actor, deps }) {
+      return { json: await deps.runtime.keys.rotate(params.name!, actor, { publishFirstSeconds: body?.publish_first_seconds }) };
     },
   }),
   defineRoute({
@@ -74,7 +114,9 @@ export const keyRoutes: AnyRouteDef[] = [
     body: configureKeyBody,
     responses: { 200: keyInfoReply, 404: notFound },
     async handle({ params, body, actor, deps }) {
-      return { json: await deps.runtime.keys.configure(params.name!, body, actor) };
+      const policy = body.http_signature_policy;
+      const change = policy === undefined ? body : { ...body, http_signature_policy: policy === null ? null : parsePolicy(policy, 'http_signature_policy') };
+      return { json: await deps.runtime.keys.configure(params.name!, change, actor) };
     },
   }),
   defineRoute({

@@ -11,7 +11,8 @@ import type { KeyTypeSpec } from '../../crypto/index.ts';
 import type { KeyService } from '../types.ts';
 import type { SignOptionFields } from './sign.ts';
 
-export type VerifyFailure = 'bad_signature' | 'key_version_revoked' | 'below_min_version' | 'unknown_version' | 'key_version_destroyed';
+/** `expired` (extension): the version came from a partner's certificate that is outside its validity period. */
+export type VerifyFailure = 'bad_signature' | 'key_version_revoked' | 'below_min_version' | 'unknown_version' | 'key_version_destroyed' | 'expired';
 
 export interface VerifyResult {
   readonly valid: boolean;

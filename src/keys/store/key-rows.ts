@@ -13,6 +13,10 @@ export interface KeyRow {
   readonly rotation_period: string | null;
   readonly next_rotation_at: string | null;
   readonly created_at: string;
+  /** 'imported': a partner's public key, verify-only (migration 007). */
+  readonly origin: 'generated' | 'imported';
+  /** RFC 9421 verification policy of the key (src/httpsig/policy.ts), or null. */
+  readonly http_signature_policy: Readonly<Record<string, unknown>> | null;
 }
 
 export interface VersionRow {
@@ -26,10 +30,17 @@ export interface VersionRow {
   readonly destroyed_at: string | null;
   /** AES-GCM encryptions counted against the version's bound (leased in blocks; 0 for signing keys). */
   readonly use_count: number;
+  /** Pre-publication: the instant this version takes over signing; null = from its creation. */
+  readonly signs_from: string | null;
+  /** Imported versions: the partner's own name for the key (a JWK kid), if given. */
+  readonly external_kid: string | null;
+  readonly certificate_pem: string | null;
+  readonly certificate: Readonly<Record<string, string>> | null;
 }
 
-const KEY_COLUMNS = 'name, type, min_version, latest_version, rotation_period, next_rotation_at, created_at';
-const VERSION_COLUMNS = 'key, version, public_pem, wrapped, kek_id, created_at, revoked_at, destroyed_at, use_count::text AS use_count';
+const KEY_COLUMNS = 'name, type, min_version, latest_version, rotation_period, next_rotation_at, created_at, origin, http_signature_policy';
+const VERSION_COLUMNS =
+  'key, version, public_pem, wrapped, kek_id, created_at, revoked_at, destroyed_at, use_count::text AS use_count, signs_from, external_kid, certificate_pem, certificate';
 
 function keyRow(r: Record<string, unknown>): KeyRow {
   return {
@@ -40,7 +51,15 @@ function keyRow(r: Record<string, unknown>): KeyRow {
     rotation_period: r.rotation_period === null ? null : String(r.rotation_period),
     next_rotation_at: isoOrNull(r.next_rotation_at),
     created_at: isoOrNull(r.created_at) ?? '',
+    origin: r.origin === 'imported' ? 'imported' : 'generated',
+    http_signature_policy: jsonOrNull(r.http_signature_policy),
   };
+}
+
+/** jsonb arrives parsed from pg and PGlite; text (a driver without the jsonb parser) is parsed here. */
+function jsonOrNull(v: unknown): Record<string, never> | null {
+  if (v === null || v === undefined) return null;
+  return (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, never>;
 }
 
 function versionRow(r: Record<string, unknown>): VersionRow {
@@ -54,6 +73,10 @@ function versionRow(r: Record<string, unknown>): VersionRow {
     revoked_at: isoOrNull(r.revoked_at),
     destroyed_at: isoOrNull(r.destroyed_at),
     use_count: Number(r.use_count ?? 0),
+    signs_from: isoOrNull(r.signs_from),
+    external_kid: r.external_kid == null ? null : String(r.external_kid),
+    certificate_pem: r.certificate_pem == null ? null : String(r.certificate_pem),
+    certificate: jsonOrNull(r.certificate),
   };
 }
 
@@ -79,12 +102,19 @@ export async function selectAllKeys(q: Queryable): Promise<{ keys: KeyRow[]; ver
 }
 
 /** Inserts the key row with latest_version 1; false when the name is taken. */
-export async function insertKey(q: Queryable, name: string, type: string, period: string | null, periodMs: number | null): Promise<boolean> {
+export async function insertKey(
+  q: Queryable,
+  name: string,
+  type: string,
+  period: string | null,
+  periodMs: number | null,
+  origin: 'generated' | 'imported' = 'generated',
+): Promise<boolean> {
   const rows = await q.query(
-    `INSERT INTO keys (name, type, min_version, latest_version, rotation_period, next_rotation_at)
-     VALUES ($1, $2, 1, 1, $3, ${nextRotationAt(4)})
+    `INSERT INTO keys (name, type, min_version, latest_version, rotation_period, next_rotation_at, origin)
+     VALUES ($1, $2, 1, 1, $3, ${nextRotationAt(4)}, $5)
      ON CONFLICT (name) DO NOTHING RETURNING name`,
-    [name, type, period, periodMs],
+    [name, type, period, periodMs, origin],
   );
   return rows.length === 1;
 }
@@ -97,14 +127,14 @@ export async function insertKey(q: Queryable, name: string, type: string, period
  */
 export async function insertVersion(
   q: Queryable,
-  v: { key: string; version: number; publicPem: string | null; wrapped: Buffer; kekId: string },
+  v: { key: string; version: number; publicPem: string | null; wrapped: Buffer; kekId: string; publishFirstSeconds?: number },
 ): Promise<void> {
   const inserted = await q.query(
-    `INSERT INTO key_versions (key, version, public_pem, wrapped, kek_id)
-     SELECT $1, $2, $3, $4, $5
+    `INSERT INTO key_versions (key, version, public_pem, wrapped, kek_id, signs_from)
+     SELECT $1, $2, $3, $4, $5, CASE WHEN $6::integer > 0 THEN now() + $6::integer * interval '1 second' END
      WHERE EXISTS (SELECT 1 FROM kek_checks WHERE kek_id = $5 AND retired_at IS NULL FOR SHARE)
      RETURNING version`,
-    [v.key, v.version, v.publicPem, v.wrapped, v.kekId],
+    [v.key, v.version, v.publicPem, v.wrapped, v.kekId, v.publishFirstSeconds ?? 0],
   );
   if (inserted.length === 0) {
     throw new PaysealError(
@@ -113,6 +143,22 @@ export async function insertVersion(
         'PAYSEAL_KEK (the old one may stay as PAYSEAL_KEK_PREVIOUS)',
     );
   }
+}
+
+/** A version of an imported key: a public half only (wrapped and kek_id NULL), verify-only. */
+export async function insertImportedVersion(
+  q: Queryable,
+  v: { key: string; version: number; publicPem: string; externalKid: string | null; certificatePem: string | null; certificate: object | null },
+): Promise<void> {
+  await q.query(
+    `INSERT INTO key_versions (key, version, public_pem, external_kid, certificate_pem, certificate)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
+    [v.key, v.version, v.publicPem, v.externalKid, v.certificatePem, v.certificate === null ? null : JSON.stringify(v.certificate)],
+  );
+}
+
+export async function setHttpSignaturePolicy(q: Queryable, name: string, policy: object | null): Promise<void> {
+  await q.query('UPDATE keys SET http_signature_policy = $2::jsonb WHERE name = $1', [name, policy === null ? null : JSON.stringify(policy)]);
 }
 
 /** After a rotation: the new latest version and, for scheduled keys, the next due time from now. */
@@ -152,7 +198,7 @@ export async function markDestroyed(q: Queryable, name: string, version: number)
 
 export async function selectDueKeyNames(q: Queryable, now: Date): Promise<string[]> {
   const rows = await q.query<{ name: string }>(
-    'SELECT name FROM keys WHERE next_rotation_at IS NOT NULL AND next_rotation_at <= $1 ORDER BY name',
+    "SELECT name FROM keys WHERE next_rotation_at IS NOT NULL AND next_rotation_at <= $1 AND origin = 'generated' ORDER BY name",
     [now.toISOString()],
   );
   return rows.map((r) => r.name);
