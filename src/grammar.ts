@@ -25,6 +25,8 @@ export const MAX_SCOPES = 256;
 export const MAX_TOKEN_LENGTH = 512;
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 export const BEARER_HEADER = new RegExp(`^Bearer +([A-Za-z0-9\\-._~+/]{1,${MAX_TOKEN_LENGTH}}=*) *$`, 'i');
+/** A token as payseal accepts one anywhere (a header, PAYSEAL_ADMIN_TOKEN): the b64token of RFC 6750 §2.1. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** Rotation periods: "90d", "12h", "30m"; at most ten years (anything longer is a typo). */
 const PERIOD = /^([1-9][0-9]{0,4})([dhm])$/;
@@ -69,5 +71,14 @@ export function parseRotationPeriod(period: unknown): number | null {
   if (!m) throw new PaysealError('invalid_request', 'rotation_period must be like "90d", "12h" or "30m", or null');
   const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
   if (ms > MAX_PERIOD_MS) throw new PaysealError('invalid_request', 'rotation_period must be at most 3650d');
+  return ms;
+}
+
+/** Client token lifetimes ("90d", "12h", "30m"; at most 3650d) → milliseconds: `expires_in`, `--expires-in`. */
+export function parseTokenLifetime(lifetime: unknown): number {
+  const m = typeof lifetime === 'string' ? PERIOD.exec(lifetime) : null;
+  if (!m) throw new PaysealError('invalid_request', 'expires_in must be like "90d", "12h" or "30m"');
+  const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  if (ms > MAX_PERIOD_MS) throw new PaysealError('invalid_request', 'expires_in must be at most 3650d');
   return ms;
 }
