@@ -82,3 +82,18 @@ export function parseTokenLifetime(lifetime: unknown): number {
   if (ms > MAX_PERIOD_MS) throw new PaysealError('invalid_request', 'expires_in must be at most 3650d');
   return ms;
 }
+
+/** Why an irreversible change was made (destroy, revoke, a min_version raise): recorded with its key event. */
+export const MAX_REASON_LENGTH = 500;
+
+/** The reason trimmed, or undefined when none was given; invalid_request when empty, too long or with control characters. */
+export function assertReason(reason: unknown): string | undefined {
+  if (reason === undefined || reason === null) return undefined;
+  if (typeof reason !== 'string') throw new PaysealError('invalid_request', 'reason must be a string');
+  const r = reason.trim();
+  // eslint-disable-next-line no-control-regex
+  if (r.length === 0 || r.length > MAX_REASON_LENGTH || /[\u0000-\u001f\u007f]/.test(r)) {
+    throw new PaysealError('invalid_request', `reason must be 1 to ${MAX_REASON_LENGTH} characters on one line`);
+  }
+  return r;
+}

@@ -1,23 +1,30 @@
 /**
  * Key routes (API.md "Keys"): create, list, read, rotate, configure, revoke and destroy a version. Each
  * handler validates, authorises (keys:manage to change, keys:read to read) and calls one KeyService method;
- * KeyInfo never carries private material.
+ * KeyInfo never carries private material. Extension: the irreversible steps (PATCH raising min_version, revoke,
+ * destroy) take an optional `"reason"`, recorded with the change.
  */
 import { z } from 'zod';
 import { defineRoute, parseWith, type AnyRouteDef } from '../route.ts';
-import { MAX_VERSION } from '../../grammar.ts';
+import { MAX_REASON_LENGTH, MAX_VERSION } from '../../grammar.ts';
 import { keyInfo, nameField, versionParam } from './_schemas.ts';
 
 const createKeyBody = z.strictObject({
   name: nameField,
-  type: z.string().max(64).meta({ description: 'a key type of API.md, e.g. ecdsa-p256, ed25519, aes-256-gcm' }),
+  type: z.string().max(64).meta({ description: 'a key type (docs/api.md, "Keys"), e.g. ecdsa-p256, ed25519, aes-256-gcm' }),
   rotation_period: z.string().max(32).nullable().optional().meta({ description: '"90d", "12h", … or null' }),
 });
+
+const reason = z.string().max(MAX_REASON_LENGTH).optional().meta({ description: 'why (extension): recorded with the change' });
 
 const configureKeyBody = z.strictObject({
   rotation_period: z.string().max(32).nullable().optional(),
   min_version: z.number().int().min(1).max(MAX_VERSION).optional(),
+  reason,
 });
+
+/** revoke and destroy take no body, or one with a reason. */
+const versionChangeBody = z.strictObject({ reason }).optional();
 
 const manage = () => ['keys:manage'];
 const read = () => ['keys:read'];
@@ -82,10 +89,11 @@ export const keyRoutes: AnyRouteDef[] = [
     path: '/v1/keys/:name/versions/:version/revoke',
     summary: 'Revoke a version: it never verifies or decrypts again',
     scopes: manage,
+    body: versionChangeBody,
     responses: { 200: keyInfoReply, 404: { description: 'key_not_found, key_version_not_found' }, 409: { description: 'conflict: the newest version' } },
-    async handle({ params, actor, deps }) {
+    async handle({ params, body, actor, deps }) {
       const version = parseWith(versionParam, params.version);
-      return { json: await deps.runtime.keys.revoke(params.name!, version, actor) };
+      return { json: await deps.runtime.keys.revoke(params.name!, version, actor, body?.reason) };
     },
   }),
   defineRoute({
@@ -93,10 +101,11 @@ export const keyRoutes: AnyRouteDef[] = [
     path: '/v1/keys/:name/versions/:version/destroy',
     summary: 'Erase a version\'s private material; a signing key\'s public half still verifies',
     scopes: manage,
+    body: versionChangeBody,
     responses: { 200: keyInfoReply, 404: { description: 'key_not_found, key_version_not_found' }, 409: { description: 'conflict: the newest version' } },
-    async handle({ params, actor, deps }) {
+    async handle({ params, body, actor, deps }) {
       const version = parseWith(versionParam, params.version);
-      return { json: await deps.runtime.keys.destroy(params.name!, version, actor) };
+      return { json: await deps.runtime.keys.destroy(params.name!, version, actor, body?.reason) };
     },
   }),
 ];
