@@ -1,7 +1,8 @@
 /**
  * /v1/clients with the staff extensions of issue 11: an optional token lifetime (`expires_in` → `expires_at`),
  * an expired token answered 401 unauthorized with a message saying it expired (and error="invalid_token"),
- * `unknown_keys` flagging scopes whose key does not exist, rotate-token, and the last admin kept (409).
+ * `unknown_keys` flagging scopes whose key does not exist, rotate-token, and the last admin kept (409). Also
+ * the Cache-Control of public-key answers (issue 11, "Secrets on disk").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiHarness } from './support/api.ts';
@@ -83,4 +84,26 @@ describe('client administration over HTTP', () => {
     expect((await api.call('DELETE', '/v1/clients/ops', { token: again.json.token })).status).toBe(409);
   });
 
+});
+
+describe('public keys carry Cache-Control (issue 11)', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi();
+    await api.call('POST', '/v1/keys', { body: { name: 'payments', type: 'ecdsa-p256' } });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('the JWK Set is public for 60 s, a key\'s public halves private for 60 s; errors are not cacheable', async () => {
+    const jwks = await api.call('GET', '/.well-known/jwks.json', { token: null });
+    expect(jwks.status).toBe(200);
+    expect(jwks.headers.get('cache-control')).toBe('public, max-age=60');
+    const pub = await api.call('GET', '/v1/keys/payments/public');
+    expect(pub.headers.get('cache-control')).toBe('private, max-age=60');
+    const missing = await api.call('GET', '/v1/keys/ghost/public');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('cache-control')).toBeNull();
+  });
 });
