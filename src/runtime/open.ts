@@ -66,8 +66,11 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     });
     feed = new ChangeFeed(db, await changeChannel(db), config.cacheRefreshMs);
     await feed.start();
-    watch = new KekWatch({ db, ring, feed, announce: options.role === 'service', selfManagedDir, heartbeatMs: options.kekHeartbeatMs, log });
-    await watch.start();
+    // Services follow KEK rotations made elsewhere; a CLI run is short, and is the one that makes them.
+    if (options.role === 'service') {
+      watch = new KekWatch({ db, ring, feed, announce: true, selfManagedDir, heartbeatMs: options.kekHeartbeatMs, log });
+      await watch.start();
+    }
   } catch (e) {
     await watch?.stop();
     await feed?.stop();
@@ -104,7 +107,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     ping,
     async ready() {
       await ping();
-      kekWatch.assertReady();
+      kekWatch?.assertReady();
     },
     rotateKek(newKekBase64, opts) {
       const kek = parseKek(newKekBase64, 'the new KEK');
@@ -119,7 +122,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       if (closed) return;
       closed = true;
       await scheduler?.stop();
-      await kekWatch.stop();
+      await kekWatch?.stop();
       await changes.stop();
       await closeStore();
     },

@@ -27,7 +27,7 @@ export interface KekWatchOptions {
   readonly db: Db;
   readonly ring: LiveKekRing;
   readonly feed: ChangeFeed;
-  /** Write heartbeat rows (services); a CLI run only watches. */
+  /** Write heartbeat rows (what a service does; false only in tests of the watch itself). */
   readonly announce: boolean;
   /** The data dir when the KEK is self-managed (data/kek): staged KEKs are taken up and installed. */
   readonly selfManagedDir: string | null;
