@@ -76,6 +76,32 @@ describe('KEK rotation against the embedded service on its generated KEK', () =>
   });
 });
 
+describe('a crash between the end of a KEK rotation and the install of data/kek', () => {
+  it('the next start finds the staged KEK live and the old one retired, and finishes the install', async () => {
+    const store = await createTestStore({ backend: 'embedded', kekBase64: null });
+    stores.push(store);
+    const first = await store.open({ role: 'service' });
+    await first.keys.create('pay', 'ed25519', null, 'test');
+    await first.close();
+    const kekFile = path.join(store.config.dataDir, 'kek');
+    const oldText = fs.readFileSync(kekFile, 'utf8');
+    const newKek = randomKek();
+    const cli = await store.open({ role: 'cli' });
+    expect(await cli.rotateKek(newKek, { actor: 'cli:ops' })).toMatchObject({ completed: true });
+    await cli.close();
+    // As if the process died right after the finishing transaction: kek still old, kek.next the new one.
+    fs.writeFileSync(path.join(store.config.dataDir, 'kek.next'), newKek + '\n', { mode: 0o600 });
+    fs.writeFileSync(kekFile, oldText, { mode: 0o600 });
+
+    const again = await store.open({ role: 'service' });
+    expect(again.kekId).toBe(idOf(newKek));
+    expect(fs.readFileSync(kekFile, 'utf8').trim()).toBe(newKek);
+    expect(fs.existsSync(path.join(store.config.dataDir, 'kek.next'))).toBe(false);
+    expect(await signsAndVerifies(await again.keys.latestFor('pay', 'sign'), 'recovered')).toBe(true);
+    await again.close();
+  });
+});
+
 describe.each(testBackends())('KEK rotation with a live service on %s', (backend) => {
   it('refuses (exit 1, nothing changed) while a live service holds only the old KEK; completes once it holds both, and the service switches', async () => {
     const O = randomKek();

@@ -75,15 +75,15 @@ function stillOnOldKek(hs: readonly KekHolder[], newId: string, when: string): P
   );
 }
 
-async function lacking(q: Queryable, newId: string, test: (h: KekHolder) => boolean): Promise<KekHolder[]> {
+async function lacking(q: Queryable, test: (h: KekHolder) => boolean): Promise<KekHolder[]> {
   return (await selectLiveHolders(q)).filter((h) => !test(h));
 }
 
 /** Polls until every live holder passes `test`; returns those that still do not at the deadline. */
-async function waitFor(ctx: KeyContext, newId: string, test: (h: KekHolder) => boolean, ms: number): Promise<KekHolder[]> {
+async function waitFor(ctx: KeyContext, test: (h: KekHolder) => boolean, ms: number): Promise<KekHolder[]> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const left = await lacking(ctx.db, newId, test);
+    const left = await lacking(ctx.db, test);
     if (left.length === 0 || Date.now() > deadline) return left;
     await sleep(100);
   }
@@ -93,7 +93,7 @@ export async function rotateKek(ctx: KeyContext, newKek: Kek, options: KekRotate
   const batchSize = options.batchSize ?? 100;
   const waitMs = options.waitMs ?? 15_000;
   const holds = (h: KekHolder) => h.kek_ids.includes(newKek.id);
-  const before = await lacking(ctx.db, newKek.id, holds);
+  const before = await lacking(ctx.db, holds);
   const stuck = before.filter((h) => !(h.adopts && staging));
   if (stuck.length > 0) throw stillOnOldKek(stuck, newKek.id, 'Nothing was changed.');
   const staged = staging !== undefined && (staging.always || before.length > 0);
@@ -103,7 +103,7 @@ export async function rotateKek(ctx: KeyContext, newKek: Kek, options: KekRotate
     await lockKeks(tx);
     await registerKek(tx, newKek, { revive: true });
   });
-  const late = await waitFor(ctx, newKek.id, holds, waitMs);
+  const late = await waitFor(ctx, holds, waitMs);
   if (late.length > 0) throw stillOnOldKek(late, newKek.id, 'They did not take the staged KEK up; nothing was re-wrapped.');
 
   const total = await countRemaining(ctx, newKek.id);
@@ -140,7 +140,7 @@ export async function rotateKek(ctx: KeyContext, newKek: Kek, options: KekRotate
     await retireKeksExcept(tx, newKek.id);
     const left = await countWrappedNotUnder(tx, newKek.id);
     if (left > 0) throw new IncompleteRotation(left);
-    const without = await lacking(tx, newKek.id, holds);
+    const without = await lacking(tx, holds);
     if (without.length > 0) throw stillOnOldKek(without, newKek.id, 'Every row is re-wrapped, but no KEK was retired.');
     await recordEvent(tx, { actor: options.actor, op: 'kek_rotate', detail: { kek_id: newKek.id, rewrapped: done } });
     return 0;
@@ -150,6 +150,6 @@ export async function rotateKek(ctx: KeyContext, newKek: Kek, options: KekRotate
   });
   if (remaining > 0) return { newKekId: newKek.id, rewrapped: done, remaining, completed: false, lagging: [] };
   if (staged) staging.install();
-  const lagging = await waitFor(ctx, newKek.id, (h) => h.current_kek === newKek.id, waitMs);
+  const lagging = await waitFor(ctx, (h) => h.current_kek === newKek.id, waitMs);
   return { newKekId: newKek.id, rewrapped: done, remaining: 0, completed: true, lagging: lagging.map((h) => `${h.host} pid ${h.pid}`) };
 }
