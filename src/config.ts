@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { PaysealError } from './errors.ts';
+import { MAX_TOKEN_LENGTH, MIN_ADMIN_TOKEN_LENGTH, TOKEN_PATTERN } from './grammar.ts';
 
 export interface Config {
   readonly host: string;
@@ -12,6 +13,8 @@ export interface Config {
   /** PostgreSQL connection string; null means embedded PostgreSQL (PGlite) in dataDir. */
   readonly databaseUrl: string | null;
   readonly dataDir: string;
+  /** Whether PAYSEAL_DATA_DIR was set (else dataDir is ./data of the working directory); for messages. */
+  readonly dataDirFromEnv?: boolean;
   /** PAYSEAL_KEK, base64 of 32 bytes, as given (decoded and checked by src/keys/kek/kek.ts). */
   readonly kekBase64: string | null;
   /** PAYSEAL_KEK_FILE: path of a file holding the base64 KEK. */
@@ -22,7 +25,7 @@ export interface Config {
    */
   readonly kekPreviousBase64?: string | null;
   readonly kekPreviousFile?: string | null;
-  /** PAYSEAL_ADMIN_TOKEN: bootstrap token with scope admin. */
+  /** PAYSEAL_ADMIN_TOKEN: bootstrap token with scope admin, checked against the bearer token grammar at load. */
   readonly adminToken: string | null;
   /**
    * Requests per second allowed per client and replica; 0 turns rate limiting off. PAYSEAL_RATE_LIMIT_RPS.
@@ -69,6 +72,24 @@ function nonEmpty(env: Env, name: string): string | null {
   return v === undefined || v.trim() === '' ? null : v.trim();
 }
 
+/**
+ * A token that breaks the grammar of RFC 6750 §2.1 (b64token) could never arrive in an Authorization header,
+ * so the admin client would silently be locked out: refuse it at start. The message never echoes the token.
+ */
+function adminToken(env: Env): string | null {
+  const token = nonEmpty(env, 'PAYSEAL_ADMIN_TOKEN');
+  if (token === null) return null;
+  if (token.length < MIN_ADMIN_TOKEN_LENGTH || token.length > MAX_TOKEN_LENGTH || !TOKEN_PATTERN.test(token)) {
+    const why = /\s/.test(token) ? 'it contains white space' : token.length < MIN_ADMIN_TOKEN_LENGTH || token.length > MAX_TOKEN_LENGTH ? `it has ${token.length} characters` : 'it contains other characters';
+    throw new PaysealError(
+      'config_invalid',
+      `PAYSEAL_ADMIN_TOKEN must be ${MIN_ADMIN_TOKEN_LENGTH} to ${MAX_TOKEN_LENGTH} characters of A-Z a-z 0-9 - . _ ~ + / ` +
+        `(optionally ending in =), as a bearer token is sent (RFC 6750 §2.1); ${why}`,
+    );
+  }
+  return token;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = nonEmpty(env, 'DATABASE_URL');
   return Object.freeze({
@@ -76,11 +97,12 @@ export function loadConfig(env: Env = process.env): Config {
     port: intFrom(env, 'PORT', 8080, 0, 65535),
     databaseUrl,
     dataDir: path.resolve(nonEmpty(env, 'PAYSEAL_DATA_DIR') ?? './data'),
+    dataDirFromEnv: nonEmpty(env, 'PAYSEAL_DATA_DIR') !== null,
     kekBase64: nonEmpty(env, 'PAYSEAL_KEK'),
     kekFile: nonEmpty(env, 'PAYSEAL_KEK_FILE'),
     kekPreviousBase64: nonEmpty(env, 'PAYSEAL_KEK_PREVIOUS'),
     kekPreviousFile: nonEmpty(env, 'PAYSEAL_KEK_PREVIOUS_FILE'),
-    adminToken: nonEmpty(env, 'PAYSEAL_ADMIN_TOKEN'),
+    adminToken: adminToken(env),
     rateLimitRps: intFrom(env, 'PAYSEAL_RATE_LIMIT_RPS', databaseUrl ? DEFAULT_RATE_LIMIT_RPS : 0, 0, 1_000_000),
     rateLimitBurst: intFrom(env, 'PAYSEAL_RATE_LIMIT_BURST', 0, 0, 1_000_000),
     logLevel: nonEmpty(env, 'PAYSEAL_LOG_LEVEL') ?? 'info',

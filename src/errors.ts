@@ -31,10 +31,14 @@ const STATUS_OF_CODE = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  // This replica no longer holds the KEK the fleet wraps with (a KEK rotation retired its KEK): restart it with the new one.
+  kek_retired: 503,
   // Start-up and command-line failures; they never reach an HTTP caller, the status is nominal.
   config_invalid: 500,
   kek_missing: 500,
   kek_mismatch: 500,
+  // An administrative command found no store where it looked (the CLI never creates one; exit 2).
+  store_not_found: 500,
 } as const;
 
 export type ErrorCode = keyof typeof STATUS_OF_CODE;

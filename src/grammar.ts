@@ -25,6 +25,8 @@ export const MAX_SCOPES = 256;
 export const MAX_TOKEN_LENGTH = 512;
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 export const BEARER_HEADER = new RegExp(`^Bearer +([A-Za-z0-9\\-._~+/]{1,${MAX_TOKEN_LENGTH}}=*) *$`, 'i');
+/** A token as payseal accepts one anywhere (a header, PAYSEAL_ADMIN_TOKEN): the b64token of RFC 6750 §2.1. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** Rotation periods: "90d", "12h", "30m"; at most ten years (anything longer is a typo). */
 const PERIOD = /^([1-9][0-9]{0,4})([dhm])$/;
@@ -70,4 +72,28 @@ export function parseRotationPeriod(period: unknown): number | null {
   const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
   if (ms > MAX_PERIOD_MS) throw new PaysealError('invalid_request', 'rotation_period must be at most 3650d');
   return ms;
+}
+
+/** Client token lifetimes ("90d", "12h", "30m"; at most 3650d) → milliseconds: `expires_in`, `--expires-in`. */
+export function parseTokenLifetime(lifetime: unknown): number {
+  const m = typeof lifetime === 'string' ? PERIOD.exec(lifetime) : null;
+  if (!m) throw new PaysealError('invalid_request', 'expires_in must be like "90d", "12h" or "30m"');
+  const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  if (ms > MAX_PERIOD_MS) throw new PaysealError('invalid_request', 'expires_in must be at most 3650d');
+  return ms;
+}
+
+/** Why an irreversible change was made (destroy, revoke, a min_version raise): recorded with its key event. */
+export const MAX_REASON_LENGTH = 500;
+
+/** The reason trimmed, or undefined when none was given; invalid_request when empty, too long or with control characters. */
+export function assertReason(reason: unknown): string | undefined {
+  if (reason === undefined || reason === null) return undefined;
+  if (typeof reason !== 'string') throw new PaysealError('invalid_request', 'reason must be a string');
+  const r = reason.trim();
+  // eslint-disable-next-line no-control-regex
+  if (r.length === 0 || r.length > MAX_REASON_LENGTH || /[\u0000-\u001f\u007f]/.test(r)) {
+    throw new PaysealError('invalid_request', `reason must be 1 to ${MAX_REASON_LENGTH} characters on one line`);
+  }
+  return r;
 }

@@ -140,7 +140,8 @@ describe('clients', () => {
     const list = await api.call('GET', '/v1/clients');
     expect(list.status).toBe(200);
     const entry = list.json.clients.find((c: { name: string }) => c.name === 'c-life');
-    expect(Object.keys(entry).sort()).toEqual(['created_at', 'name', 'scopes']);
+    // API.md's members, plus expires_at (extension: token expiry, docs/api.md); never a token.
+    expect(Object.keys(entry).sort()).toEqual(['created_at', 'expires_at', 'name', 'scopes']);
     expect(list.text).not.toContain(token);
     expect((await api.call('GET', '/v1/keys', { token })).status).toBe(200);
     const dup = await api.call('POST', '/v1/clients', { body: { name: 'c-life', scopes: ['hash'] } });

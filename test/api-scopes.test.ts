@@ -30,6 +30,7 @@ function sample(method: string, path: string): Sample | undefined {
     'post /v1/clients': { path: '/v1/clients', requires: ['admin'], body: { name: 'new-client', scopes: ['hash'] } },
     'get /v1/clients': { path: '/v1/clients', requires: ['admin'] },
     'delete /v1/clients/:name': { path: '/v1/clients/victim', requires: ['admin'] },
+    'post /v1/clients/:name/rotate-token': { path: '/v1/clients/rotated/rotate-token', requires: ['admin'] },
     'post /v1/keys': { path: '/v1/keys', requires: ['keys:manage'], body: { name: 'new-key', type: 'ed25519' } },
     'get /v1/keys': { path: '/v1/keys', requires: ['keys:read'] },
     'get /v1/keys/:name': { path: '/v1/keys/mk', requires: ['keys:read'] },
@@ -90,6 +91,7 @@ beforeAll(async () => {
   await api.call('POST', '/v1/keys/mk/rotate');
   await api.call('POST', '/v1/keys', { body: { name: 'mbox', type: 'aes-256-gcm' } });
   await api.client('victim', ['hash']);
+  await api.client('rotated', ['hash']);
   signature = (await api.call('POST', '/v1/keys/mk/sign', { body: { input: b64('x') } })).json.signature;
   ciphertext = (await api.call('POST', '/v1/keys/mbox/encrypt', { body: { plaintext: b64('x') } })).json.ciphertext;
   await api.call('POST', '/v1/keys', { body: { name: 'partner', import: { public_key_pem: partnerPem } } });

@@ -62,10 +62,10 @@ describe.each(testBackends())('payseal keys while serving on %s', (backend) => {
     const revoke = await payseal(['keys', 'revoke', 'payments', '--version', '2'], env);
     expect(revoke.code).toBe(0);
     expect(revoke.stdout).toMatch(/\nv2 +revoked +\S+ \S+ +\S+ \S+Z +-/);
-    const min = await payseal(['keys', 'configure', 'payments', '--min-version', '3', '--json'], env);
+    const min = await payseal(['keys', 'configure', 'payments', '--min-version', '3', '--reason', 'incident 42', '--yes', '--json'], env);
     expect(min.code).toBe(0);
     expect(JSON.parse(min.stdout)).toMatchObject({ min_version: 3, latest_version: 3 });
-    const destroy = await payseal(['keys', 'destroy', 'payments', '--version', '1', '--json'], env);
+    const destroy = await payseal(['keys', 'destroy', 'payments', '--version', '1', '--reason', 'incident 42', '--yes', '--json'], env);
     expect(destroy.code).toBe(0);
     expect((JSON.parse(destroy.stdout) as KeyInfo).versions.map((v) => v.state)).toEqual(['destroyed', 'revoked', 'active']);
     const show = await payseal(['keys', 'show', 'payments'], env);

@@ -105,5 +105,6 @@ describe.each(testBackends())('docs/keys.md commands on %s', (backend) => {
     } finally {
       await rt.close();
     }
-  });
+    // As long as the bash session may take (each command on the embedded store opens PGlite itself).
+  }, 240_000);
 });

@@ -70,10 +70,14 @@ describe('README.md', () => {
     }
   });
 
+  it('points readers at nothing outside the project (the contract is summarised in docs/api.md)', () => {
+    expect(README).not.toMatch(/\.\.\/shared|\.\.\/[A-Za-z]/);
+  });
+
   it('`npx payseal` works from the project root', async () => {
     const r = await run('npx', ['--no-install', 'payseal', '--help'], cleanEnv({}));
     expect(r.code, r.stderr).toBe(0);
-    for (const command of ['serve', 'keys', 'kek']) expect(r.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of ['serve', 'keys', 'kek', 'clients']) expect(r.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
   });
 });
 

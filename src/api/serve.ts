@@ -59,7 +59,7 @@ async function bootstrapAdmin(runtime: Runtime, config: Config, print: (text: st
     print(banner(admin.token, `http://${host}:${config.port}`));
     logger.warn({ client: 'admin' }, 'created the bootstrap admin client; its token was printed to stdout once');
   } else {
-    logger.warn('no API clients exist and PAYSEAL_ADMIN_TOKEN is not set: nobody can call /v1/* until one is created');
+    logger.warn('no API clients exist and PAYSEAL_ADMIN_TOKEN is not set: nobody can call /v1/* until one is created (payseal clients create NAME --scopes admin)');
   }
 }
 

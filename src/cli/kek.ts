@@ -1,13 +1,15 @@
 /**
  * `payseal kek rotate --new-kek-file F`: re-wraps every private key under the KEK in F, in batches, with
  * progress (a redrawn line on a terminal, a line every few seconds otherwise). Ctrl-C stops after the
- * current batch; running the same command again resumes where it stopped. See docs/keys.md for the order
- * in which the service and this command are given the old and new KEKs.
+ * current batch; running the same command again resumes where it stopped. It refuses (exit 1, conflict) while a
+ * running service holds only the old KEK; a self-managed embedded service takes the new KEK up by itself. See
+ * docs/keys.md for the order in which the service and this command are given the old and new KEKs.
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { PaysealError } from '../errors.ts';
 import type { KekRotateProgress } from '../keys/kek/rotate.ts';
+import { assertPrivateKekFile } from '../keys/kek/files.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, cliActor, json } from './_io.ts';
 import { withRuntime, type CliContext } from './keys.ts';
 
@@ -29,6 +31,7 @@ export function registerKek(program: Command, ctx: CliContext): void {
     .action(async (opts: { newKekFile: string; batchSize: string; json?: boolean }) => {
       const batchSize = batchArg(opts.batchSize);
       let text: string;
+      assertPrivateKekFile(opts.newKekFile, '--new-kek-file');
       try {
         text = fs.readFileSync(opts.newKekFile, 'utf8');
       } catch (e) {
@@ -57,6 +60,7 @@ export function registerKek(program: Command, ctx: CliContext): void {
           if (opts.json) ctx.io.out(json({ new_kek_id: r.newKekId, rewrapped: r.rewrapped, remaining: r.remaining, completed: r.completed }));
           else if (r.completed) ctx.io.out(`KEK rotation complete: ${r.rewrapped} private keys re-wrapped under KEK ${r.newKekId}; no row is left under an old KEK\n`);
           else ctx.io.out(`KEK rotation incomplete: ${r.rewrapped} re-wrapped under KEK ${r.newKekId}, ${r.remaining} left: run the command again to resume\n`);
+          for (const l of r.lagging) ctx.io.err(`warning: the service ${l} had not switched to KEK ${r.newKekId} yet; check its log\n`);
           ctx.exitCode = r.completed ? EXIT_OK : EXIT_FAILED;
         });
       } finally {

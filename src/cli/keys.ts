@@ -1,15 +1,18 @@
 /**
  * `payseal keys …`: key administration straight against the store, for security staff. Each subcommand
  * opens a runtime with role 'cli' (through a running service's socket in embedded mode), does one thing,
- * prints a table (or --json) and closes. Changes are recorded with actor cli:<os user>.
+ * prints a table (or --json) and closes. Changes are recorded with actor cli:<os user>. Irreversible steps
+ * (destroy, a min_version raise) need --reason, recorded with the event, and a confirmation (_confirm.ts);
+ * `keys history` shows what was recorded.
  */
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import { VERSION_DIGITS } from '../grammar.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, cliActor, json, type CliIo } from './_io.ts';
-import { keyDetail, keyList, rotateDueReport } from './render.ts';
+import { keyDetail, keyHistoryTable, keyList, rotateDueReport } from './render.ts';
 import { publishFirstArg, registerKeyImport } from './keys-import.ts';
+import { confirmIrreversible } from './_confirm.ts';
 
 export interface CliContext {
   readonly io: CliIo;
@@ -99,36 +102,72 @@ export function registerKeys(program: Command, ctx: CliContext): void {
 
   keys
     .command('configure')
-    .description("change a key's rotation period and/or raise its min_version")
+    .description("change a key's rotation period and/or raise its min_version (irreversible: needs --reason)")
     .argument('<name>')
     .option('--rotation-period <period>', '90d, 12h, 30m, or "none" to stop scheduled rotation')
-    .option('--min-version <n>', 'oldest version still allowed to verify and decrypt (only rises)')
+    .option('--min-version <n>', 'oldest version still allowed to verify and decrypt (only rises; needs --reason)')
+    .option('--reason <text>', 'why: recorded with the change (required with --min-version)')
+    .option('--yes', 'confirm a min_version raise without asking (for scripts)')
     .option('--json', 'print KeyInfo as JSON')
-    .action(async (name: string, opts: { rotationPeriod?: string; minVersion?: string; json?: boolean }) => {
+    .action(async (name: string, opts: { rotationPeriod?: string; minVersion?: string; reason?: string; yes?: boolean; json?: boolean }) => {
       if (opts.rotationPeriod === undefined && opts.minVersion === undefined) {
         throw new UsageError('give --rotation-period and/or --min-version');
       }
+      if (opts.minVersion !== undefined && opts.reason === undefined) throw new UsageError('--min-version needs --reason "<why>" (it is irreversible)');
       const change = {
         ...(opts.rotationPeriod !== undefined ? { rotation_period: periodArg(opts.rotationPeriod) } : {}),
         ...(opts.minVersion !== undefined ? { min_version: versionArg(opts.minVersion) } : {}),
+        ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
       };
-      await withRuntime(ctx, async (rt) => show(opts, await rt.keys.configure(name, change, cliActor())));
+      await withRuntime(ctx, async (rt) => {
+        const before = await rt.keys.get(name);
+        if (change.min_version !== undefined && change.min_version > before.min_version) {
+          const stop = `v${before.min_version}${change.min_version - 1 > before.min_version ? `-v${change.min_version - 1}` : ''}`;
+          await confirmIrreversible(ctx.io, opts.yes, `Raise min_version of ${name} to ${change.min_version}: ${stop} will never verify or decrypt again`, name);
+        }
+        show(opts, await rt.keys.configure(name, change, cliActor()));
+      });
     });
 
-  for (const verb of ['revoke', 'destroy'] as const) {
-    keys
-      .command(verb)
-      .description(
-        verb === 'revoke'
-          ? 'revoke a version: it never verifies or decrypts again (not the newest: rotate first)'
-          : 'destroy a version: erase its private half for good; a signing key still verifies (not the newest)',
-      )
-      .argument('<name>')
-      .requiredOption('--version <n>', 'the version number')
-      .option('--json', 'print KeyInfo as JSON')
-      .action(async (name: string, opts: { version: string; json?: boolean }) => {
-        const version = versionArg(opts.version);
-        await withRuntime(ctx, async (rt) => show(opts, await rt.keys[verb](name, version, cliActor())));
+  keys
+    .command('revoke')
+    .description('revoke a version: it never verifies or decrypts again (not the newest: rotate first)')
+    .argument('<name>')
+    .requiredOption('--version <n>', 'the version number')
+    .option('--reason <text>', 'why: recorded with the change')
+    .option('--json', 'print KeyInfo as JSON')
+    .action(async (name: string, opts: { version: string; reason?: string; json?: boolean }) => {
+      const version = versionArg(opts.version);
+      await withRuntime(ctx, async (rt) => show(opts, await rt.keys.revoke(name, version, cliActor(), opts.reason)));
+    });
+
+  keys
+    .command('destroy')
+    .description('destroy a version: erase its private half for good; a signing key still verifies (not the newest)')
+    .argument('<name>')
+    .requiredOption('--version <n>', 'the version number')
+    .requiredOption('--reason <text>', 'why: recorded with the change')
+    .option('--yes', 'confirm without asking (for scripts)')
+    .option('--json', 'print KeyInfo as JSON')
+    .action(async (name: string, opts: { version: string; reason: string; yes?: boolean; json?: boolean }) => {
+      const version = versionArg(opts.version);
+      await withRuntime(ctx, async (rt) => {
+        await rt.keys.get(name);
+        await confirmIrreversible(ctx.io, opts.yes, `Destroy v${version} of ${name}: its private half is erased for good`, name);
+        show(opts, await rt.keys.destroy(name, version, cliActor(), opts.reason));
       });
-  }
+    });
+
+  keys
+    .command('history')
+    .description('every recorded change to a key: when, who, what, and the reason given')
+    .argument('<name>')
+    .option('--json', 'print {"name", "events": [{"ts", "actor", "op", "version", "detail", "reason"}]}')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const { keyHistory } = await import('../keys/history.ts');
+      await withRuntime(ctx, async (rt) => {
+        const events = await keyHistory(rt.db, name);
+        ctx.io.out(opts.json ? json({ name, events }) : keyHistoryTable(events));
+      });
+    });
 }

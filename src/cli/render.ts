@@ -2,6 +2,7 @@
  * How the CLI shows results to people: plain aligned tables, ISO timestamps shortened to the minute.
  * Machines use --json instead, which prints the API's own shapes (KeyInfo etc.) unchanged.
  */
+import type { KeyHistoryEvent } from '../keys/history.ts';
 import type { KeyInfo, RotateDueResult } from '../keys/types.ts';
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -14,7 +15,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-function when(iso: string | null | undefined): string {
+export function when(iso: string | null | undefined): string {
   return iso ? iso.slice(0, 16).replace('T', ' ') + 'Z' : '-';
 }
 
@@ -70,4 +71,18 @@ export function rotateDueReport(r: RotateDueResult): string {
     ...r.failed.map((x) => [x.name, `FAILED: ${x.code}: ${x.message}`]),
   ];
   return table(['KEY', 'RESULT'], rows) + `${r.rotated.length} rotated, ${r.failed.length} failed\n`;
+}
+
+/** What an event did, in words: "destroy v2", "configure min_version=3", "create ecdsa-p256". */
+function whatOf(e: KeyHistoryEvent): string {
+  const verb = e.op.replace(/^key_/, '');
+  const facts = Object.entries(e.detail).map(([k, v]) => `${k}=${v === null ? 'none' : String(v)}`);
+  return [verb, ...(e.version !== null ? [`v${e.version}`] : []), ...facts].join(' ');
+}
+
+export function keyHistoryTable(events: readonly KeyHistoryEvent[]): string {
+  return table(
+    ['TIME', 'ACTOR', 'WHAT', 'REASON'],
+    events.map((e) => [e.ts.slice(0, 19).replace('T', ' ') + 'Z', e.actor, whatOf(e), e.reason ?? '-']),
+  );
 }

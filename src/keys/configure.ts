@@ -2,11 +2,12 @@
  * Changes a key's rotation_period and/or min_version (PATCH /v1/keys/{name}). min_version only rises and
  * never passes latest_version (Vault's min_decryption_version rule): lowering it would silently re-enable
  * versions an incident response meant to retire; nor above the signing version while a pre-published one
- * waits. Extension: the key's RFC 9421 verification policy (validated by the caller, stored as given).
+ * waits. Extension: the key's RFC 9421 verification policy (validated by the caller, stored as given). A `reason`, when given, is
+ * recorded with the event.
  */
 import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './mutate.ts';
-import { assertKeyName, parseRotationPeriod } from '../grammar.ts';
+import { assertKeyName, assertReason, parseRotationPeriod } from '../grammar.ts';
 import { recordEvent } from './store/events.ts';
 import { selectKey, selectVersions, setHttpSignaturePolicy, setMinVersion, setRotationPeriod } from './store/key-rows.ts';
 import { signingState } from './signing-version.ts';
@@ -16,6 +17,7 @@ export async function configureKey(ctx: KeyContext, name: string, change: KeyCon
   assertKeyName(name);
   const periodMs = change.rotation_period === undefined ? undefined : parseRotationPeriod(change.rotation_period);
   const min = change.min_version;
+  const reason = assertReason(change.reason);
   if (min !== undefined && (typeof min !== 'number' || !Number.isSafeInteger(min) || min < 1)) {
     throw new PaysealError('invalid_request', 'min_version must be a whole number from 1');
   }
@@ -45,6 +47,7 @@ export async function configureKey(ctx: KeyContext, name: string, change: KeyCon
       await setHttpSignaturePolicy(tx, name, change.http_signature_policy);
       detail.http_signature_policy = change.http_signature_policy;
     }
+    if (reason !== undefined) detail.reason = reason;
     await recordEvent(tx, { actor, op: 'key_configure', key: name, detail });
   });
 }

@@ -99,7 +99,14 @@ export class KeyCache {
       throw new PaysealError('internal', `${e.row.name} v${version} has no private half`);
     }
     const kek = ringFind(this.ring, v.kek_id);
-    if (!kek) throw new PaysealError('kek_mismatch', `${e.row.name} v${version} is wrapped under KEK ${v.kek_id}, which this process does not hold`);
+    // Start-up checked that every row was under a held KEK: one that is not now was re-wrapped by a KEK rotation
+    // this process could not follow. 503, so callers retry on a replica that holds the new KEK.
+    if (!kek) {
+      throw new PaysealError(
+        'kek_retired',
+        `${e.row.name} v${version} is wrapped under KEK ${v.kek_id}, which this replica does not hold: restart it with the new KEK`,
+      );
+    }
     const secret = kek.unwrap(v.wrapped, e.row.name, version);
     try {
       const usable = { name: e.row.name, spec: e.spec, version, key: importSecret(e.spec, secret) };

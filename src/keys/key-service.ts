@@ -121,12 +121,12 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
       await configureKey(ctx, name, change, actor);
       return get(name);
     },
-    async revoke(name, version, actor) {
-      await revokeVersion(ctx, name, version, actor);
+    async revoke(name, version, actor, reason) {
+      await revokeVersion(ctx, name, version, actor, reason);
       return get(name);
     },
-    async destroy(name, version, actor) {
-      await destroyVersion(ctx, name, version, actor);
+    async destroy(name, version, actor, reason) {
+      await destroyVersion(ctx, name, version, actor, reason);
       return get(name);
     },
     async publicKeys(name): Promise<PublicKeysInfo> {

@@ -3,11 +3,12 @@
  * left to sign with). Revoke stops a version verifying and decrypting everywhere (within a second, through
  * the change feed); destroy erases the wrapped private half for good and keeps a signing key's public half,
  * so old signatures stay verifiable unless also revoked. Repeating either is a no-op. While a pre-published
- * version waits, the version still signing is refused too (conflict).
+ * version waits, the version still signing is refused too (conflict). Both are
+ * irreversible, so the caller may say why (`reason`), recorded with the event (`payseal keys history`).
  */
 import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './mutate.ts';
-import { assertKeyName, assertVersion } from '../grammar.ts';
+import { assertKeyName, assertReason, assertVersion } from '../grammar.ts';
 import { recordEvent } from './store/events.ts';
 import { markDestroyed, markRevoked, selectKey, selectVersions } from './store/key-rows.ts';
 import type { Queryable } from './store/db.ts';
@@ -29,24 +30,26 @@ async function lockedVersion(tx: Queryable, name: string, version: number, verb:
   return v;
 }
 
-export async function revokeVersion(ctx: KeyContext, name: string, version: number, actor: string): Promise<void> {
+export async function revokeVersion(ctx: KeyContext, name: string, version: number, actor: string, reason?: string): Promise<void> {
   assertKeyName(name);
   assertVersion(version);
+  const why = assertReason(reason);
   await mutate(ctx, async (tx) => {
     const v = await lockedVersion(tx, name, version, 'revoke');
     if (v.revoked_at !== null) return;
     await markRevoked(tx, name, version);
-    await recordEvent(tx, { actor, op: 'key_revoke', key: name, version });
+    await recordEvent(tx, { actor, op: 'key_revoke', key: name, version, detail: why === undefined ? {} : { reason: why } });
   });
 }
 
-export async function destroyVersion(ctx: KeyContext, name: string, version: number, actor: string): Promise<void> {
+export async function destroyVersion(ctx: KeyContext, name: string, version: number, actor: string, reason?: string): Promise<void> {
   assertKeyName(name);
   assertVersion(version);
+  const why = assertReason(reason);
   await mutate(ctx, async (tx) => {
     const v = await lockedVersion(tx, name, version, 'destroy');
     if (v.destroyed_at !== null) return;
     await markDestroyed(tx, name, version);
-    await recordEvent(tx, { actor, op: 'key_destroy', key: name, version });
+    await recordEvent(tx, { actor, op: 'key_destroy', key: name, version, detail: why === undefined ? {} : { reason: why } });
   });
 }

@@ -111,6 +111,8 @@ export interface KeyConfigChange {
   readonly min_version?: number;
   /** Extension: the key's RFC 9421 verification policy, checked by the caller (src/httpsig); null clears it. */
   readonly http_signature_policy?: Readonly<Record<string, unknown>> | null;
+  /** Extension: why (recorded with the key_configure event); the CLI requires it for a min_version raise. */
+  readonly reason?: string;
 }
 
 export interface RotateOptions {
@@ -149,9 +151,12 @@ export interface KeyService {
   rotateDue(actor: Actor, now?: Date): Promise<RotateDueResult>;
   /** min_version only rises and never above latest_version (invalid_request otherwise). */
   configure(name: string, change: KeyConfigChange, actor: Actor): Promise<KeyInfo>;
-  /** The newest version cannot be revoked or destroyed (conflict); key_version_not_found for a missing version. */
-  revoke(name: string, version: number, actor: Actor): Promise<KeyInfo>;
-  destroy(name: string, version: number, actor: Actor): Promise<KeyInfo>;
+  /**
+   * The newest version cannot be revoked or destroyed (conflict); key_version_not_found for a missing version.
+   * `reason` (extension) is recorded with the event.
+   */
+  revoke(name: string, version: number, actor: Actor, reason?: string): Promise<KeyInfo>;
+  destroy(name: string, version: number, actor: Actor, reason?: string): Promise<KeyInfo>;
   publicKeys(name: string): Promise<PublicKeysInfo>;
   /** Every non-revoked version of every asymmetric key that JWK can express. */
   jwks(): Promise<{ keys: Record<string, unknown>[] }>;

@@ -1,8 +1,9 @@
 /**
  * openRuntime: everything a process needs before it serves a request or runs a command. In order: KEKs
- * (refusing start without one on a shared database), the store (pg Pool on DATABASE_URL, else the embedded
- * data dir or a running service's socket), migrations, the KEK check, the change feed, then the services
- * and, in the service, the rotation scheduler. Anything that fails on the way closes what was opened.
+ * (refusing start without one on a shared database; a CLI never creates an embedded store), the store (pg Pool
+ * on DATABASE_URL, else the embedded data dir or a running service's socket), migrations, the KEK check, the
+ * change feed, the KEK watch (heartbeat, KEK rotations made elsewhere), then the services and, in the service,
+ * the rotation scheduler. Anything that fails on the way closes what was opened.
  */
 import type { Config } from '../config.ts';
 import { PaysealError } from '../errors.ts';
@@ -14,6 +15,9 @@ import { checkKeks } from '../keys/kek/check.ts';
 import { loadKeks } from '../keys/kek/load.ts';
 import { rotateKek } from '../keys/kek/rotate.ts';
 import { parseKek } from '../keys/kek/kek.ts';
+import { installStagedKek, stageKek } from '../keys/kek/files.ts';
+import { KekWatch, reconcileRing } from '../keys/kek/watch.ts';
+import { assertStoreExists, ensureDataDir } from '../keys/store/embedded/data-dir.ts';
 import { createKeyService } from '../keys/key-service.ts';
 import { RotationScheduler } from '../keys/rotation-scheduler.ts';
 import { resolveUseLimits } from '../keys/use-limit/budget.ts';
@@ -29,7 +33,14 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const useLimits = resolveUseLimits(options.aesUseLimits);
   const log = options.log ?? stderrKeyLog;
   const intervalMs = options.rotationCheckMs ?? (config.rotationCheckSeconds ?? 60) * 1000;
-  const { ring, notices } = loadKeks(config);
+  const embedded = config.databaseUrl === null;
+  // A CLI never creates an embedded store: it says where it looked (store_not_found) before touching the data dir.
+  const storeCheck = embedded && options.role === 'cli' ? () => assertStoreExists(config.dataDir, config.dataDirFromEnv ?? true) : () => {};
+  const dirNotices = embedded && options.role === 'service' ? ensureDataDir(config.dataDir) : [];
+  const { ring, notices: kekNotices, selfManaged } = loadKeks(config, options.role, storeCheck);
+  storeCheck();
+  const notices = [...dirNotices, ...kekNotices];
+  const selfManagedDir = selfManaged ? config.dataDir : null;
   let db: Db;
   let closeStore: () => Promise<void>;
   let via: Runtime['via'];
@@ -44,15 +55,24 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     via = store.via;
   }
   let feed: ChangeFeed | null = null;
+  let watch: KekWatch | null = null;
   try {
     await migrate(db);
     await db.transaction(async (tx) => {
       await lockKeks(tx);
+      // A self-managed data dir may hold a KEK rotation that completed but was not installed yet (a crash).
+      if (selfManagedDir !== null) await reconcileRing(tx, ring, selfManagedDir);
       await checkKeks(tx, ring);
     });
     feed = new ChangeFeed(db, await changeChannel(db), config.cacheRefreshMs);
     await feed.start();
+    // Services follow KEK rotations made elsewhere; a CLI run is short, and is the one that makes them.
+    if (options.role === 'service') {
+      watch = new KekWatch({ db, ring, feed, announce: true, selfManagedDir, heartbeatMs: options.kekHeartbeatMs, log });
+      await watch.start();
+    }
   } catch (e) {
+    await watch?.stop();
     await feed?.stop();
     await closeStore().catch(() => {});
     throw mapDbError(e);
@@ -64,6 +84,15 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   scheduler?.start();
   let closed = false;
   const changes = feed;
+  const kekWatch = watch;
+  async function ping(): Promise<void> {
+    try {
+      await db.query('SELECT 1');
+    } catch (e) {
+      const m = mapDbError(e);
+      throw m instanceof PaysealError ? m : new PaysealError('unavailable', 'the database is unavailable', { cause: e });
+    }
+  }
   return {
     config,
     mode: config.databaseUrl !== null ? 'postgres' : 'embedded',
@@ -71,22 +100,29 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     keys,
     clients,
     db,
-    kekId: ring.current.id,
-    notices: Object.freeze([...notices]),
-    async ping() {
-      try {
-        await db.query('SELECT 1');
-      } catch (e) {
-        const m = mapDbError(e);
-        throw m instanceof PaysealError ? m : new PaysealError('unavailable', 'the database is unavailable', { cause: e });
-      }
+    get kekId() {
+      return ring.current.id;
     },
-    rotateKek: (newKekBase64, opts) => rotateKek(ctx, parseKek(newKekBase64, 'the new KEK'), opts),
+    notices: Object.freeze([...notices]),
+    ping,
+    async ready() {
+      await ping();
+      kekWatch?.assertReady();
+    },
+    rotateKek(newKekBase64, opts) {
+      const kek = parseKek(newKekBase64, 'the new KEK');
+      // Embedded: a service on the data dir's own KEK takes the new one up from <dataDir>/kek.next.
+      const staging = embedded
+        ? { always: selfManaged, stage: () => stageKek(config.dataDir, kek, newKekBase64), install: () => void installStagedKek(config.dataDir, kek.id) }
+        : undefined;
+      return rotateKek(ctx, kek, opts, staging);
+    },
     scheduler: scheduler && { stats: () => scheduler.stats(), runOnce: () => scheduler.runOnce() },
     async close() {
       if (closed) return;
       closed = true;
       await scheduler?.stop();
+      await kekWatch?.stop();
       await changes.stop();
       await closeStore();
     },

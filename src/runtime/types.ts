@@ -21,6 +21,8 @@ export interface Runtime {
   readonly clients: ClientService;
   /** One round trip to the database; throws PaysealError unavailable when it is down. */
   ping(): Promise<void>;
+  /** Readiness (/readyz): ping, and kek_retired when a KEK rotation retired every KEK this process holds. */
+  ready(): Promise<void>;
   /** Things the operator must see once at start (a generated KEK and where it lives, warnings). Never secrets. */
   readonly notices: readonly string[];
   close(): Promise<void>;
@@ -31,7 +33,7 @@ export interface Runtime {
   readonly db: Db;
   /** Embedded mode: 'files' when this process opened the data dir, 'socket' when it reached a running service. */
   readonly via: 'postgres' | 'files' | 'socket';
-  /** Id (fingerprint) of the KEK that wraps new keys. Never the KEK itself. */
+  /** Id (fingerprint) of the KEK that wraps new keys (it changes when a KEK rotation completes). Never the KEK itself. */
   readonly kekId: string;
   /** Re-wraps every private key under the KEK given as base64 (payseal kek rotate); resumable. */
   rotateKek(newKekBase64: string, options: KekRotateOptions): Promise<KekRotateResult>;
@@ -60,4 +62,6 @@ export interface RuntimeOptions {
   readonly aesUseLimits?: Partial<AesUseLimits>;
   /** Where the scheduler and usage rotations log (the service's pino logger); default JSON lines on stderr. */
   readonly log?: KeyLog;
+  /** How often a service announces the KEKs it holds (kek_holders); default 5000 ms. Tests raise it. */
+  readonly kekHeartbeatMs?: number;
 }

@@ -3,10 +3,12 @@
  * handler validates, authorises (keys:manage to change, keys:read to read) and calls one KeyService method;
  * KeyInfo never carries private material. Extensions: creating a verify-only key from a partner's public key
  * (`import`), importing its next version, rotating with pre-publication, and a key's RFC 9421 policy.
+ * The irreversible steps (PATCH raising min_version, revoke, destroy) take an optional `"reason"`, recorded
+ * with the change.
  */
 import { z } from 'zod';
 import { defineRoute, parseWith, type AnyRouteDef } from '../route.ts';
-import { MAX_VERSION } from '../../grammar.ts';
+import { MAX_REASON_LENGTH, MAX_VERSION } from '../../grammar.ts';
 import { keyInfo, nameField, versionParam } from './_schemas.ts';
 import { MAX_PUBLISH_FIRST_SECONDS } from '../../keys/rotate.ts';
 import { parsePolicy, policySchema } from '../../httpsig/index.ts';
@@ -39,11 +41,17 @@ const rotateBody = z
   })
   .optional();
 
+const reason = z.string().max(MAX_REASON_LENGTH).optional().meta({ description: 'why (extension): recorded with the change' });
+
 const configureKeyBody = z.strictObject({
   rotation_period: z.string().max(32).nullable().optional(),
   min_version: z.number().int().min(1).max(MAX_VERSION).optional(),
   http_signature_policy: policySchema.nullable().optional().meta({ description: "extension: the key's RFC 9421 verification policy; null clears it" }),
+  reason,
 });
+
+/** revoke and destroy take no body, or one with a reason. */
+const versionChangeBody = z.strictObject({ reason }).optional();
 
 const manage = () => ['keys:manage'];
 const read = () => ['keys:read'];
@@ -124,10 +132,11 @@ export const keyRoutes: AnyRouteDef[] = [
     path: '/v1/keys/:name/versions/:version/revoke',
     summary: 'Revoke a version: it never verifies or decrypts again',
     scopes: manage,
+    body: versionChangeBody,
     responses: { 200: keyInfoReply, 404: { description: 'key_not_found, key_version_not_found' }, 409: { description: 'conflict: the newest version' } },
-    async handle({ params, actor, deps }) {
+    async handle({ params, body, actor, deps }) {
       const version = parseWith(versionParam, params.version);
-      return { json: await deps.runtime.keys.revoke(params.name!, version, actor) };
+      return { json: await deps.runtime.keys.revoke(params.name!, version, actor, body?.reason) };
     },
   }),
   defineRoute({
@@ -135,10 +144,11 @@ export const keyRoutes: AnyRouteDef[] = [
     path: '/v1/keys/:name/versions/:version/destroy',
     summary: 'Erase a version\'s private material; a signing key\'s public half still verifies',
     scopes: manage,
+    body: versionChangeBody,
     responses: { 200: keyInfoReply, 404: { description: 'key_not_found, key_version_not_found' }, 409: { description: 'conflict: the newest version' } },
-    async handle({ params, actor, deps }) {
+    async handle({ params, body, actor, deps }) {
       const version = parseWith(versionParam, params.version);
-      return { json: await deps.runtime.keys.destroy(params.name!, version, actor) };
+      return { json: await deps.runtime.keys.destroy(params.name!, version, actor, body?.reason) };
     },
   }),
 ];

@@ -1,8 +1,8 @@
 /**
  * The service's own open routes (no token): the probes, /metrics and /openapi.json.
  * /healthz is liveness (the process answers; no dependency is touched, so a database outage does not get
- * replicas restarted), /readyz is readiness (one database round trip; 503 unavailable when it fails, so a load
- * balancer stops sending traffic). /metrics is the Prometheus text exposition of this app's registry;
+ * replicas restarted), /readyz is readiness (one database round trip; 503 unavailable when it fails, and 503
+ * kek_retired when a KEK rotation retired every KEK this replica holds, so a load balancer stops sending traffic). /metrics is the Prometheus text exposition of this app's registry;
  * /openapi.json is the OpenAPI 3.1 document built from the route table.
  */
 import { z } from 'zod';
@@ -23,12 +23,12 @@ export const serviceRoutes: AnyRouteDef[] = [
   defineRoute({
     method: 'get',
     path: '/readyz',
-    summary: 'Readiness: the database answers',
+    summary: 'Readiness: the database answers and this replica holds a live KEK',
     open: true,
     scopes: () => [],
-    responses: { 200: { description: 'ready', schema: z.object({ status: z.literal('ready') }) }, 503: { description: 'unavailable' } },
+    responses: { 200: { description: 'ready', schema: z.object({ status: z.literal('ready') }) }, 503: { description: 'unavailable, kek_retired' } },
     async handle({ deps }) {
-      await deps.runtime.ping();
+      await deps.runtime.ready();
       return { json: { status: 'ready' } };
     },
   }),

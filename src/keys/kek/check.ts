@@ -25,6 +25,15 @@ export async function registerKek(q: Queryable, kek: Kek, options: { revive?: bo
   await insertKekCheck(q, kek.id, kek.wrap(CHECK_VALUE, CHECK_NAME, CHECK_VERSION), options.revive === true);
 }
 
+/** True when `kek` unwraps its check row `wrapped` to the check value (it is the KEK that row was made with). */
+export function passesCheck(kek: Kek, wrapped: Buffer): boolean {
+  try {
+    return crypto.timingSafeEqual(kek.unwrap(wrapped, CHECK_NAME, CHECK_VERSION), CHECK_VALUE);
+  } catch {
+    return false;
+  }
+}
+
 export async function checkKeks(q: Queryable, ring: KekRing): Promise<void> {
   const ids = ringIds(ring);
   const inUse = await countWrappedByKek(q);

@@ -9,7 +9,6 @@
  * errors and notices without revealing it. The KEK itself never enters the database or a message.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { createAead, resolveKeyType, GCM_IV_BYTES, GCM_TAG_BYTES, type Aead } from '../../crypto/index.ts';
 import { PaysealError } from '../../errors.ts';
 
@@ -76,16 +75,6 @@ export function parseKek(text: string, source: string): Kek {
     throw new PaysealError('config_invalid', `${source} must be the standard base64 of exactly ${KEK_BYTES} bytes (44 characters)`);
   }
   return new Kek(Buffer.from(t, 'base64'));
-}
-
-export function readKekFile(file: string, source: string): Kek {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new PaysealError('config_invalid', `${source}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  return parseKek(text, `${source} (${file})`);
 }
 
 export function generateKekText(): string {

@@ -3,11 +3,14 @@
  * writes one event naming its actor and bumps the counter with a NOTIFY, which PostgreSQL delivers only on
  * commit: other processes never see a change announced that did not happen.
  */
-import type { Queryable } from './db.ts';
+import { isoOrNull, type Queryable } from './db.ts';
 
 export interface KeyEvent {
   readonly actor: string;
-  /** key_create, key_rotate, key_configure, key_revoke, key_destroy, client_create, client_remove, client_admin, kek_rotate */
+  /**
+   * key_create, key_rotate, key_configure, key_revoke, key_destroy, client_create, client_remove,
+   * client_rotate_token, client_admin, kek_rotate. Irreversible steps may carry detail.reason.
+   */
   readonly op: string;
   readonly key?: string | null;
   readonly version?: number | null;
@@ -22,6 +25,31 @@ export async function recordEvent(q: Queryable, e: KeyEvent): Promise<void> {
     e.version ?? null,
     JSON.stringify(e.detail ?? {}),
   ]);
+}
+
+export interface StoredKeyEvent {
+  readonly id: number;
+  readonly ts: string;
+  readonly actor: string;
+  readonly op: string;
+  readonly version: number | null;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/** Every event recorded about key `key`, oldest first. */
+export async function selectKeyEvents(q: Queryable, key: string): Promise<StoredKeyEvent[]> {
+  const rows = await q.query<{ id: string; ts: unknown; actor: string; op: string; version: number | null; detail: unknown }>(
+    'SELECT id::text AS id, ts, actor, op, version, detail FROM key_events WHERE key = $1 ORDER BY id',
+    [key],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    ts: isoOrNull(r.ts) ?? '',
+    actor: r.actor,
+    op: r.op,
+    version: r.version,
+    detail: (typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail ?? {}) as Record<string, unknown>,
+  }));
 }
 
 export async function bumpChangeCounter(q: Queryable, channel: string): Promise<number> {

@@ -123,7 +123,7 @@ export async function insertKey(
  * Inserts a version wrapped under KEK `kekId`, only while that KEK is live (its check row exists and is not
  * retired). FOR SHARE makes a KEK rotation's retirement wait for this transaction, and this insert wait for a
  * retirement in flight, then see it: no row can land under a KEK the moment it is retired. Throws
- * kek_mismatch when the KEK is retired.
+ * kek_retired (503: retry; this replica takes up the new KEK, or must be restarted with it) when the KEK is retired.
  */
 export async function insertVersion(
   q: Queryable,
@@ -138,9 +138,9 @@ export async function insertVersion(
   );
   if (inserted.length === 0) {
     throw new PaysealError(
-      'kek_mismatch',
-      `this process wraps with KEK ${v.kekId}, which a KEK rotation has retired: restart it with the new KEK as ` +
-        'PAYSEAL_KEK (the old one may stay as PAYSEAL_KEK_PREVIOUS)',
+      'kek_retired',
+      `this process wraps with KEK ${v.kekId}, which a KEK rotation has retired: retry (a replica holding the new KEK ` +
+        'switches to it within a second), or restart it with the new KEK as PAYSEAL_KEK',
     );
   }
 }

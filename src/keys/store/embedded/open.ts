@@ -1,24 +1,21 @@
 /**
  * Opening the embedded store (PGlite in <dataDir>/pgdata) for a role:
  * - service: takes the data-dir lock (waiting for a CLI run that holds it), opens PGlite, serves it on a
- *   Unix socket for local CLIs and records the socket in the lock file;
- * - cli: when a live service's socket answers, talks to it through pg (never opening the files twice);
- *   otherwise takes the lock and opens the files itself, so a service starting meanwhile waits.
+ *   Unix socket for local CLIs in a private directory (socket-dir.ts) and records the socket in the lock file;
+ * - cli: when a live service's socket answers, talks to it through pg (never opening the files twice), after
+ *   checking the socket's directory; otherwise takes the lock and opens the files itself, so a service starting
+ *   meanwhile waits. A CLI never creates a store (data-dir.ts): the runtime checks that one exists first.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PaysealError } from '../../../errors.ts';
 import type { Db } from '../db.ts';
 import { liveHolder, releaseLock, tryLock, updateLock, type LockInfo } from './data-dir-lock.ts';
 import { openPgDb } from '../pg.ts';
 import { openPgliteDb } from './pglite.ts';
-import { serveSocket } from './socket-serve.ts';
+import { serveSocket, type SocketServer } from './socket-serve.ts';
+import { assertPrivateSocketDir, prepareSocketDir } from './socket-dir.ts';
 
-const SOCKET_FILE = '.s.PGSQL.5432';
-/** sun_path holds 108 bytes on Linux (104 on macOS); longer data dirs get their socket under the temp dir. */
-const MAX_SOCKET_PATH = 100;
 const WAIT_MS = 60_000;
 
 export interface EmbeddedStore {
@@ -31,18 +28,12 @@ export function pgdataDir(dataDir: string): string {
   return path.join(dataDir, 'pgdata');
 }
 
-function socketPathFor(dataDir: string): string {
-  const inside = path.join(dataDir, SOCKET_FILE);
-  if (inside.length <= MAX_SOCKET_PATH) return inside;
-  const dir = path.join(os.tmpdir(), 'payseal-' + crypto.createHash('sha256').update(dataDir).digest('hex').slice(0, 12));
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return path.join(dir, SOCKET_FILE);
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function trySocket(holder: LockInfo): Promise<Db | null> {
+async function trySocket(holder: LockInfo, dataDir: string): Promise<Db | null> {
   if (holder.role !== 'service' || !holder.socket || !fs.existsSync(holder.socket)) return null;
+  // Whoever controls the socket's directory could stand in for the service: check it before connecting.
+  assertPrivateSocketDir(path.dirname(holder.socket), dataDir);
   const db = openPgDb({
     kind: 'socket',
     config: { host: path.dirname(holder.socket), port: 5432, user: 'postgres', database: 'postgres', max: 4, connectionTimeoutMillis: 3000 },
@@ -64,13 +55,13 @@ function busy(dataDir: string, holder: LockInfo): PaysealError {
 }
 
 export async function openEmbedded(dataDir: string, role: 'service' | 'cli'): Promise<EmbeddedStore & { close(): Promise<void> }> {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (role === 'service') fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const me: LockInfo = { pid: process.pid, role, started_at: new Date().toISOString() };
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
     const holder = role === 'cli' ? liveHolder(dataDir) : null;
     if (holder) {
-      const db = await trySocket(holder);
+      const db = await trySocket(holder, dataDir);
       if (db) return { db, via: 'socket', close: () => db.close() };
     }
     const blocker = tryLock(dataDir, me);
@@ -84,13 +75,22 @@ export async function openEmbedded(dataDir: string, role: 'service' | 'cli'): Pr
     if (role === 'cli') {
       return { db, via: 'files', close: async () => { await db.close(); releaseLock(dataDir); } };
     }
-    const socket = await serveSocket(db, socketPathFor(dataDir));
+    const dir = prepareSocketDir(dataDir);
+    let socket: SocketServer;
+    try {
+      socket = await serveSocket(db, dir.socketPath);
+    } catch (e) {
+      dir.cleanup();
+      await db.close();
+      throw e;
+    }
     updateLock(dataDir, { ...me, socket: socket.path });
     return {
       db,
       via: 'files',
       async close() {
         await socket.stop().catch(() => {});
+        dir.cleanup();
         await db.close();
         releaseLock(dataDir);
       },
