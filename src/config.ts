@@ -42,6 +42,12 @@ export interface Config {
    * Optional so hand-built configs need not name it.
    */
   readonly rotationCheckSeconds?: number;
+  /**
+   * PAYSEAL_WORKERS: how many service processes share the listening port (node:cluster); 1 runs no cluster.
+   * null (unset) means one per usable core (src/api/cluster/worker-count.ts). Embedded mode always runs one,
+   * since PGlite's data dir belongs to a single process. Optional so hand-built configs need not name it.
+   */
+  readonly workers?: number | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -80,5 +86,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: nonEmpty(env, 'PAYSEAL_LOG_LEVEL') ?? 'info',
     cacheRefreshMs: intFrom(env, 'PAYSEAL_CACHE_REFRESH_MS', 500, 50, 60_000),
     rotationCheckSeconds: intFrom(env, 'PAYSEAL_ROTATION_CHECK_SECONDS', 60, 0, 86_400),
+    workers: nonEmpty(env, 'PAYSEAL_WORKERS') === null ? null : intFrom(env, 'PAYSEAL_WORKERS', 1, 1, 256),
   });
 }

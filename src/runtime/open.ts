@@ -3,6 +3,8 @@
  * (refusing start without one on a shared database), the store (pg Pool on DATABASE_URL, else the embedded
  * data dir or a running service's socket), migrations, the KEK check, the change feed, then the services
  * and, in the service, the rotation scheduler. Anything that fails on the way closes what was opened.
+ * close() stops the scheduler, runs the shutdown hooks (the ledger's last flush) while the store is still open,
+ * then stops the change feed and closes the store.
  */
 import type { Config } from '../config.ts';
 import { PaysealError } from '../errors.ts';
@@ -16,6 +18,8 @@ import { rotateKek } from '../keys/kek/rotate.ts';
 import { parseKek } from '../keys/kek/kek.ts';
 import { createKeyService } from '../keys/key-service.ts';
 import { RotationScheduler } from '../keys/rotation-scheduler.ts';
+import { createRuntimeMetrics } from './metrics.ts';
+import { ShutdownHooks } from './shutdown.ts';
 import { resolveUseLimits } from '../keys/use-limit/budget.ts';
 import type { Runtime, RuntimeOptions } from './types.ts';
 import { mapDbError, type Db } from '../keys/store/db.ts';
@@ -24,6 +28,9 @@ import { changeChannel } from '../keys/store/events.ts';
 import { migrate } from '../keys/store/migrate.ts';
 import { lockKeks } from '../keys/store/kek-rows.ts';
 import { openPgDb } from '../keys/store/pg.ts';
+
+/** Bound on the readiness round trip (Kubernetes' probe timeout is 3 s in deploy/kubernetes/deployment.yaml). */
+const PING_TIMEOUT_MS = 2_000;
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const useLimits = resolveUseLimits(options.aesUseLimits);
@@ -62,6 +69,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const clients = createClientService(ctx);
   const scheduler = (options.scheduler ?? options.role === 'service') && intervalMs > 0 ? new RotationScheduler(ctx, intervalMs, log) : null;
   scheduler?.start();
+  const hooks = new ShutdownHooks(log);
+  const metrics = createRuntimeMetrics({ scheduler, listKeys: () => keys.list() });
   let closed = false;
   const changes = feed;
   return {
@@ -73,12 +82,22 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     db,
     kekId: ring.current.id,
     notices: Object.freeze([...notices]),
+    metrics,
+    onShutdown: (name, hook, timeoutMs) => hooks.add(name, hook, timeoutMs),
     async ping() {
+      // Bounded: a database that does not answer (a dropped network path) must fail readiness in time for the
+      // probe, not after the pool's 10 s connection timeout.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new PaysealError('unavailable', 'the database did not answer in time')), PING_TIMEOUT_MS);
+      });
       try {
-        await db.query('SELECT 1');
+        await Promise.race([db.query('SELECT 1'), timeout]);
       } catch (e) {
         const m = mapDbError(e);
         throw m instanceof PaysealError ? m : new PaysealError('unavailable', 'the database is unavailable', { cause: e });
+      } finally {
+        clearTimeout(timer);
       }
     },
     rotateKek: (newKekBase64, opts) => rotateKek(ctx, parseKek(newKekBase64, 'the new KEK'), opts),
@@ -87,6 +106,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       if (closed) return;
       closed = true;
       await scheduler?.stop();
+      await hooks.run();
       await changes.stop();
       await closeStore();
     },
