@@ -8,8 +8,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cgroupCpuLimit, defaultWorkerCount, resolveWorkerCount } from '../src/api/cluster/worker-count.ts';
+import { loadConfig } from '../src/config.ts';
+import { codeOf } from './support/errors.ts';
 import { createTestStore, postgresUrl, type TestStore } from './support/db.ts';
 import { eventually } from './support/poll.ts';
 import { httpCall, startServe, type HttpResult, type ServeProcess } from './support/serve-process.ts';
@@ -33,6 +39,51 @@ function childPids(pid: number): number[] {
     .map((s) => Number(s.trim()))
     .filter((n) => n > 0);
 }
+
+describe('how many workers', () => {
+  const pg = 'postgres://payseal@db/payseal';
+
+  it('reads PAYSEAL_WORKERS (1 to 256; unset means the default), refusing anything else with config_invalid', () => {
+    expect(loadConfig({}).workers).toBeNull();
+    expect(loadConfig({ PAYSEAL_WORKERS: ' ' }).workers).toBeNull();
+    expect(loadConfig({ PAYSEAL_WORKERS: '3' }).workers).toBe(3);
+    for (const bad of ['0', '257', '2.5', 'two', '-1']) expect(codeOf(() => loadConfig({ PAYSEAL_WORKERS: bad }))).toBe('config_invalid');
+  });
+
+  it('runs one per core by default with PostgreSQL, as asked otherwise, and always one in embedded mode', () => {
+    expect(resolveWorkerCount(loadConfig({ DATABASE_URL: pg }), 4)).toEqual({ count: 4, note: null });
+    expect(resolveWorkerCount(loadConfig({ DATABASE_URL: pg, PAYSEAL_WORKERS: '1' }), 4)).toEqual({ count: 1, note: null });
+    expect(resolveWorkerCount(loadConfig({ DATABASE_URL: pg, PAYSEAL_WORKERS: '6' }), 4)).toEqual({ count: 6, note: null });
+    const embedded = resolveWorkerCount(loadConfig({ PAYSEAL_WORKERS: '6' }), 4);
+    expect(embedded.count).toBe(1);
+    expect(embedded.note).toMatch(/PAYSEAL_WORKERS=6 ignored.*PGlite/);
+    expect(resolveWorkerCount(loadConfig({}), 4).note).toMatch(/4 cores ignored/);
+    expect(resolveWorkerCount(loadConfig({}), 1)).toEqual({ count: 1, note: null });
+  });
+
+  it("caps the default by the container's CPU quota (cgroup v2 cpu.max, or v1 cfs quota and period)", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'payseal-cgroup-'));
+    try {
+      expect(cgroupCpuLimit(root)).toBeNull();
+      fs.writeFileSync(path.join(root, 'cpu.max'), 'max 100000\n');
+      expect(cgroupCpuLimit(root)).toBeNull();
+      fs.writeFileSync(path.join(root, 'cpu.max'), '150000 100000\n');
+      expect(cgroupCpuLimit(root)).toBe(2);
+      fs.rmSync(path.join(root, 'cpu.max'));
+      fs.mkdirSync(path.join(root, 'cpu'));
+      fs.writeFileSync(path.join(root, 'cpu/cpu.cfs_quota_us'), '300000\n');
+      fs.writeFileSync(path.join(root, 'cpu/cpu.cfs_period_us'), '100000\n');
+      expect(cgroupCpuLimit(root)).toBe(3);
+      fs.writeFileSync(path.join(root, 'cpu/cpu.cfs_quota_us'), '-1\n');
+      expect(cgroupCpuLimit(root)).toBeNull();
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+    expect(defaultWorkerCount(64, 2)).toBe(2);
+    expect(defaultWorkerCount(2, null)).toBe(2);
+    expect(defaultWorkerCount(8, 16)).toBe(8);
+  });
+});
 
 describe.skipIf(!postgresUrl())('cluster mode (PAYSEAL_WORKERS=2) on PostgreSQL', () => {
   beforeAll(async () => {
