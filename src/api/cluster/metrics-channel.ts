@@ -62,9 +62,11 @@ export function shareMetricsWithPrimary(registries: Registry[]): () => Promise<s
     });
 }
 
+let collections = 0;
+
 /** Sums the per-process metrics of `workers` (each answers COLLECT). */
 async function gather(workers: readonly Worker[]): Promise<string> {
-  const id = Math.random();
+  const id = ++collections;
   const answers = await Promise.all(
     workers.map(
       (w) =>

@@ -31,7 +31,7 @@ export const REDACTED_PATHS: readonly string[] = [
   ...SECRET_FIELDS.map((f) => `*.${f}`),
   ...SECRET_FIELDS.map((f) => `*.*.${f}`),
   // The private members of a JWK (RFC 7518 §6.2.2, §6.3.2, §6.4.1) and a symmetric JWK's key (§6.4.1).
-  ...['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].map((m) => `*.jwk.${m}`),
+  ...['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].flatMap((m) => [`jwk.${m}`, `*.jwk.${m}`]),
   'databaseUrl',
   '*.databaseUrl',
 ];
