@@ -4,6 +4,7 @@
  * and database-bound routes answer 503 `unavailable` on every worker; once the proxy is back the service
  * recovers by itself within 10 s (the pool reconnects), and each worker's LISTEN connection is re-established,
  * so a change made elsewhere reaches both workers within a second with the periodic refresh set to a minute.
+ * Stopping during an outage works even when stdout is a broken pipe.
  * Needs DATABASE_URL (under CI an unreachable server fails the suite).
  */
 import crypto from 'node:crypto';
@@ -133,5 +134,12 @@ describe.skipIf(!postgresUrl())('PostgreSQL outage and recovery (TCP proxy cut u
     expect(both).toBe(true);
     console.info(`rotation outside the service seen by the workers after ${[...seen.values()].join(' and ')} ms`);
     for (const ms of seen.values()) expect(ms).toBeLessThan(1_000);
+  });
+
+  it('SIGTERM during an outage, with stdout gone (a log reader that died), still drains and exits 0', async () => {
+    await proxy.cut();
+    svc.child.stdout!.destroy();
+    expect((await httpCall(svc.base, 'GET', '/readyz')).status).toBe(503);
+    expect(await svc.stop('SIGTERM')).toBe(0);
   });
 });

@@ -2,7 +2,8 @@
  * `payseal serve` as a real process (the compiled build, as the image runs it) for the ops suites: started with
  * a given environment on a free port, its stdout (the JSON log) and stderr kept apart, ready once /readyz
  * answers 200, stopped with a signal. http() sends each request on a new connection, so cluster mode's
- * round-robin hands consecutive requests to different workers.
+ * round-robin hands consecutive requests to different workers. Ready means: "payseal is serving" was logged (by
+ * the primary once every worker listens, in cluster mode) and /readyz answers 200.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -105,7 +106,9 @@ export async function startServe(env: Record<string, string>, options: { readyTi
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`payseal serve exited with ${child.exitCode} before it was ready:\n${out}\n${err}`);
-    const status = await httpCall(base, 'GET', '/readyz', { timeoutMs: 3_000 }).then((r) => r.status, () => 0);
+    // Ready: the service says so (in cluster mode the primary, once every worker listens) and /readyz agrees.
+    const serving = proc.logLines().some((l) => l.msg === 'payseal is serving');
+    const status = serving ? await httpCall(base, 'GET', '/readyz', { timeoutMs: 3_000 }).then((r) => r.status, () => 0) : 0;
     if (status === 200) return proc;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -1,7 +1,8 @@
 /**
  * The service's pino logger: one JSON object per line on stdout, `{"level":30,"time":"<ISO 8601>","service":
  * "payseal","pid":…,"msg":…, …fields}`, the pid telling cluster workers apart. Nothing else is written to
- * stdout: the first-start admin token and start-up notices go to stderr (src/api/serve.ts).
+ * stdout (written synchronously): the first-start admin token and start-up notices go to stderr
+ * (src/api/serve.ts).
  *
  * Redaction is a second line of defence: payseal never puts tokens, Authorization headers or key material into
  * a log object, and if one slips into a field with one of these names (at the top, or one or two levels down),
@@ -43,5 +44,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // Synchronous writes to stdout: a line logged is written before the process moves on (nothing is lost when it
+  // is killed), and nothing is left to flush at exit. pino's default asynchronous stdout flushes at exit and,
+  // if stdout is a broken pipe then, retries forever, so a SIGTERM could never end the process.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }
