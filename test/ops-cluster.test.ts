@@ -200,14 +200,16 @@ describe.skipIf(!postgresUrl())('cluster mode (PAYSEAL_WORKERS=2) on PostgreSQL'
     socket.setEncoding('utf8').on('data', (d: string) => (answer += d));
     const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     const body = JSON.stringify({ input: 'aGVsbG8=' });
-    socket.write(`POST /v1/keys/spread/sign HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 3)}`);
-    await new Promise((r) => setTimeout(r, 200));
+    // Expect: 100-continue (RFC 9110 §10.1.1): the interim answer proves a worker is handling the request.
+    socket.write(`POST /v1/keys/spread/sign HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`);
+    expect(await eventually(10_000, async () => answer.startsWith('HTTP/1.1 100 Continue\r\n\r\n'), 10)).toBe(true);
     const exit = svc.stop('SIGTERM');
-    // The workers start draining: the listening port stops taking connections.
-    expect(await eventually(10_000, async () => (await httpCall(svc.base, 'GET', '/healthz').then(() => 'up', () => 'down')) === 'down', 50)).toBe(true);
-    socket.write(body.slice(3));
+    // Every worker has begun draining before the body is sent.
+    const shuttingDown = () => new Set(svc.logLines().filter((l) => l.msg === 'shutting down').map((l) => l.pid)).size;
+    expect(await eventually(10_000, async () => shuttingDown() === workers.length, 20)).toBe(true);
+    socket.write(body);
     await ended;
-    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
     expect(answer).toMatch(/\r\nConnection: close\r\n/i);
     expect(await exit).toBe(0);
     for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();

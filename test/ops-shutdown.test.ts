@@ -63,16 +63,21 @@ describe('serve().close(): drain, then shutdown hooks, then the store', () => {
         events.push(`last hook: sign ${answered ? 'answered' : 'NOT answered'}`);
       });
 
-      // An idle keep-alive connection, and one whose request is half sent when the shutdown begins.
+      // An idle keep-alive connection, one whose request is half sent when the shutdown begins, and one just
+      // opened that has not sent anything yet.
       const idle = await connectRaw(port);
       idle.socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n`);
       expect(await eventually(5_000, async () => idle.received().includes('"status":"ok"'))).toBe(true);
       void idle.ended.then(() => events.push('idle connection closed'));
       const busy = await connectRaw(port);
       const body = JSON.stringify({ input: Buffer.from('drain me').toString('base64') });
+      // Expect: 100-continue (RFC 9110 §10.1.1): the interim answer proves the server is handling the request.
       busy.socket.write(
-        `POST /v1/keys/drain/sign HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+        `POST /v1/keys/drain/sign HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
       );
+      expect(await eventually(5_000, async () => busy.received().startsWith('HTTP/1.1 100 Continue\r\n\r\n'))).toBe(true);
+      const fresh = await connectRaw(port);
+      expect(await eventually(5_000, async () => (await fetch(`${serving.url}/healthz`)).ok)).toBe(true);
 
       const closed = serving.close().then(() => events.push('closed'));
       expect(await eventually(5_000, async () => events.includes('idle connection closed'))).toBe(true);
@@ -85,10 +90,17 @@ describe('serve().close(): drain, then shutdown hooks, then the store', () => {
       expect(refused).toBe('ECONNREFUSED');
       expect(events).toEqual(['idle connection closed']);
 
-      busy.socket.write(body.slice(5));
+      // The connection opened before the shutdown may still send its first request, answered with Connection: close.
+      fresh.socket.write(`GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await fresh.ended;
+      expect(fresh.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(fresh.received()).toMatch(/\r\nConnection: close\r\n/i);
+      expect(fresh.received()).toContain('"status":"ok"');
+
+      busy.socket.write(body);
       await busy.ended;
       const answer = busy.received();
-      expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
       expect(answer).toMatch(/\r\nConnection: close\r\n/i);
       expect(answer).toContain('"key_version":1');
       await closed;

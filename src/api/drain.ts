@@ -1,11 +1,19 @@
 /**
  * An HTTP server that can drain: on drain() it stops accepting connections, lets every request in flight finish,
  * and closes each keep-alive connection right after its current response (`Connection: close` on responses not
- * yet started, idle connections closed as they become idle), instead of waiting out the keep-alive timeout.
+ * yet started; connections closed as they become idle), instead of waiting out the keep-alive timeout.
  * Whatever is still open after the grace period is cut. RFC 9112 §9.6: a server that intends to close sends
  * `Connection: close` in its response, so the client does not send another request on that connection.
+ *
+ * Why not node's closeIdleConnections(): it also closes a connection whose first request has arrived but not
+ * been parsed yet (a new connection counts as idle), so a caller's request could be dropped unanswered. Here a
+ * connection that already answered a request and has nothing in flight is closed at once; one that has not
+ * carried a request yet gets FRESH_CONNECTION_GRACE_MS to start one (answered with `Connection: close`).
  */
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+export const FRESH_CONNECTION_GRACE_MS = 1_000;
 
 export interface DrainResult {
   /** Connections cut because they were still busy when the grace period ended. */
@@ -20,36 +28,61 @@ export interface DrainingServer {
   drain(graceMs: number): Promise<DrainResult>;
 }
 
+interface ConnectionState {
+  requests: number;
+  busy: number;
+}
+
 export function createDrainingServer(handler: RequestListener, decorate?: (res: ServerResponse) => void): DrainingServer {
-  const active = new Set<ServerResponse>();
+  const connections = new Map<Socket, ConnectionState>();
+  const responses = new Set<ServerResponse>();
   let draining: Promise<DrainResult> | null = null;
+
+  const closeIfIdle = (socket: Socket, state: ConnectionState): void => {
+    if (state.busy === 0 && state.requests > 0) socket.destroy();
+  };
+
   const server = createServer((req, res) => {
+    const socket = req.socket;
+    const state = connections.get(socket) ?? { requests: 0, busy: 0 };
+    state.requests++;
+    state.busy++;
+    responses.add(res);
     if (draining) res.setHeader('Connection', 'close');
     decorate?.(res);
-    active.add(res);
     res.once('close', () => {
-      active.delete(res);
+      state.busy--;
+      responses.delete(res);
       // A response that had started before the drain kept its connection alive: close it now it is idle.
-      if (draining) setImmediate(() => server.closeIdleConnections());
+      if (draining) setImmediate(() => closeIfIdle(socket, state));
     });
     handler(req, res);
+  });
+  server.on('connection', (socket: Socket) => {
+    connections.set(socket, { requests: 0, busy: 0 });
+    socket.once('close', () => connections.delete(socket));
   });
 
   return {
     server,
-    inFlight: () => active.size,
+    inFlight: () => responses.size,
     drain(graceMs) {
       draining ??= (async () => {
-        for (const res of active) if (!res.headersSent) res.setHeader('Connection', 'close');
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
+        for (const res of responses) if (!res.headersSent) res.setHeader('Connection', 'close');
+        for (const [socket, state] of connections) closeIfIdle(socket, state);
+        const fresh = setTimeout(() => {
+          for (const [socket, state] of connections) if (state.requests === 0) socket.destroy();
+        }, Math.min(FRESH_CONNECTION_GRACE_MS, graceMs));
         let forced = false;
-        const timer = setTimeout(() => {
+        const cut = setTimeout(() => {
           forced = true;
           server.closeAllConnections();
+          for (const socket of connections.keys()) socket.destroy();
         }, graceMs);
         await closed;
-        clearTimeout(timer);
+        clearTimeout(fresh);
+        clearTimeout(cut);
         return { forced };
       })();
       return draining;
