@@ -5,10 +5,11 @@
  * Whatever is still open after the grace period is cut. RFC 9112 §9.6: a server that intends to close sends
  * `Connection: close` in its response, so the client does not send another request on that connection.
  *
- * Why not node's closeIdleConnections(): it also closes a connection whose first request has arrived but not
- * been parsed yet (a new connection counts as idle), so a caller's request could be dropped unanswered. Here a
- * connection that already answered a request and has nothing in flight is closed at once; one that has not
- * carried a request yet gets FRESH_CONNECTION_GRACE_MS to start one (answered with `Connection: close`).
+ * What node's server.close() does alone (v20): it closes keep-alive connections idle at that moment, but answers a
+ * request still arriving on an open connection with `Connection: keep-alive` and then waits out the keep-alive
+ * timeout, and leaves a connection that has not sent its first request open until its headers timeout. Here
+ * every answer given while draining carries `Connection: close`, a connection is closed as soon as it is idle
+ * after an answer, and one that has not carried a request gets FRESH_CONNECTION_GRACE_MS to start one.
  */
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
