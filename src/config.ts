@@ -51,6 +51,12 @@ export interface Config {
    * (docs/keys.md). Default 0 (signs at once); at most 30 days. Optional so hand-built configs need not name it.
    */
   readonly rotationPublishFirstSeconds?: number;
+  /**
+   * PAYSEAL_WORKERS: how many service processes share the listening port (node:cluster); 1 runs no cluster.
+   * null (unset) means one per usable core (src/api/cluster/worker-count.ts). Embedded mode always runs one,
+   * since PGlite's data dir belongs to a single process. Optional so hand-built configs need not name it.
+   */
+  readonly workers?: number | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -109,5 +115,6 @@ export function loadConfig(env: Env = process.env): Config {
     cacheRefreshMs: intFrom(env, 'PAYSEAL_CACHE_REFRESH_MS', 500, 50, 60_000),
     rotationCheckSeconds: intFrom(env, 'PAYSEAL_ROTATION_CHECK_SECONDS', 60, 0, 86_400),
     rotationPublishFirstSeconds: intFrom(env, 'PAYSEAL_ROTATION_PUBLISH_FIRST_SECONDS', 0, 0, 30 * 86_400),
+    workers: nonEmpty(env, 'PAYSEAL_WORKERS') === null ? null : intFrom(env, 'PAYSEAL_WORKERS', 1, 1, 256),
   });
 }

@@ -330,13 +330,15 @@ describe('the quick start (docs/api.md, and README.md when it carries it)', () =
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
+    let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr!.resume();
+    // The admin token is printed on stderr, apart from the JSON log on stdout.
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     let served: string | undefined;
     const proc = child;
     await eventually(90_000, async () => (served = servingUrl(stdout)) !== undefined || proc.exitCode !== null, 100);
     expect(served, `npm start did not come up:\n${stdout}`).toBeDefined();
-    const tokens = [...stdout.matchAll(/^\s+(pst_[A-Za-z0-9_-]{43})\s*$/gm)].map((m) => m[1]!);
+    const tokens = [...stderr.matchAll(/^\s+(pst_[A-Za-z0-9_-]{43})\s*$/gm)].map((m) => m[1]!);
     expect(tokens, 'the admin token is printed exactly once').toHaveLength(1);
 
     const rest = lines.slice(1).join('\n').replace('pst_PASTE_THE_PRINTED_TOKEN', tokens[0]!).replace('http://127.0.0.1:8080', served!);

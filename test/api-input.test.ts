@@ -145,11 +145,11 @@ describe('response conventions', () => {
     expect(given.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
-  it('/metrics counts requests by route pattern (never the raw path) and operations by key type', async () => {
+  it('/metrics counts requests by route pattern (never the raw path) and operations by key and key type', async () => {
     await api.call('POST', '/v1/keys/in/sign', { body: { input: b64('m') } });
     const text = (await request(api.url, 'GET', '/metrics')).text;
     expect(text).toMatch(/payseal_http_requests_total\{method="POST",route="\/v1\/keys\/:name\/sign",status="200"\} \d+/);
-    expect(text).toMatch(/payseal_operations_total\{operation="sign",key_type="ed25519",outcome="ok"\} \d+/);
+    expect(text).toMatch(/payseal_operations_total\{operation="sign",key="in",key_type="ed25519",outcome="ok"\} \d+/);
     expect(text).toContain('payseal_http_request_duration_seconds_bucket');
     expect(text).not.toContain('/v1/keys/in/sign');
   });

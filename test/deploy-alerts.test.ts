@@ -3,7 +3,7 @@
  * Prometheus project's own PromQL grammar (@prometheus-io/lezer-promql); every payseal_* series it selects must
  * exist in the /metrics of a real `payseal serve` (started on an embedded store and given some traffic), with
  * the label names it matches or groups by, and, for the labels payseal defines (route, operation, outcome,
- * result, key_type), the very values it matches. kube_* series (kube-state-metrics) must name the objects in
+ * result, key_type, key), the very values it matches. kube_* series (kube-state-metrics) must name the objects in
  * deploy/kubernetes/. docs/OPERATIONS.md must mention every alert.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -151,7 +151,7 @@ beforeAll(async () => {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('payseal serve did not become ready');
     await new Promise((r) => setTimeout(r, 100));
   }
-  expect((await post('/v1/keys', { name: 'alerts', type: 'ecdsa-p256' })).status).toBe(201);
+  expect((await post('/v1/keys', { name: 'alerts', type: 'ecdsa-p256', rotation_period: '90d' })).status).toBe(201);
   const { signature } = (await (await post('/v1/keys/alerts/sign', { input: 'aGVsbG8=' })).json()) as { signature: string };
   await post('/v1/keys/alerts/verify', { input: 'aGVsbG8=', signature });
   await post('/v1/keys/alerts/verify', { input: 'aGVsbG8h', signature });
@@ -189,7 +189,7 @@ describe('deploy/prometheus/alerts.yaml', () => {
     expect(problems('rate(payseal_http_requests_total[5m]', scrape)).toContain('PromQL does not parse');
     expect(problems('rate(payseal_http_request_total[5m]) > 0', scrape)).toEqual(['payseal_http_request_total is not exposed']);
     expect(problems('rate(payseal_http_requests_total{route="/v1/keys/:name/sing"}[5m]) > 0', scrape)).toHaveLength(1);
-    expect(problems('sum by (key) (rate(payseal_operations_total{outcome="invalid"}[5m]))', scrape)).toEqual(['grouping label key is on none of the selected series']);
+    expect(problems('sum by (tenant) (rate(payseal_operations_total{outcome="invalid"}[5m]))', scrape)).toEqual(['grouping label tenant is on none of the selected series']);
     expect(problems('kube_deployment_status_replicas_available{deployment="paysael"} < 2', scrape)).toHaveLength(1);
   });
 

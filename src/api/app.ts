@@ -23,10 +23,12 @@ export { ROUTES } from './route-table.ts';
 export interface AppOptions {
   /** prom-client's process metrics (default true; tests that build many apps may turn them off). */
   readonly defaultMetrics?: boolean;
+  /** The app's metrics, when the caller needs their registries (serve.ts, for cluster aggregation). */
+  readonly metrics?: ApiMetrics;
 }
 
 export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
-  const metrics = new ApiMetrics({ defaultMetrics: options.defaultMetrics, scheduler: deps.runtime.scheduler });
+  const metrics = options.metrics ?? new ApiMetrics({ defaultMetrics: options.defaultMetrics, runtime: deps.runtime.metrics });
   let openapi: Record<string, unknown> | null = null;
   const apiDeps: ApiDeps = { ...deps, metrics, openapi: () => (openapi ??= buildOpenApi(ROUTES)) };
 
@@ -42,6 +44,6 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.use(jsonBody());
   mountRoutes(app.router, MOUNT_ORDER, apiDeps);
   app.use(notFoundOrMethodNotAllowed(ROUTES));
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, metrics));
   return app;
 }

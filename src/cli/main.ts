@@ -1,7 +1,7 @@
 /**
  * The `payseal` command (bin/payseal.js loads this file through tsx). Wires the subcommands and turns every
  * outcome into an exit code: 0 ok, 1 the operation failed, 2 usage error; failures print
- * `error: <code>: <message>` on stderr. `payseal serve` hands over to src/api/serve.ts.
+ * `error: <code>: <message>` on stderr. `payseal serve` hands over to src/api/start.ts.
  */
 import fs from 'node:fs';
 import { Command, CommanderError } from 'commander';
@@ -13,8 +13,8 @@ import { registerKeys, type CliContext } from './keys.ts';
 
 /** Loaded on demand: key administration commands should not pay for loading express and the API. */
 async function runServe(config: Config): Promise<void> {
-  const { serve } = await import('../api/serve.ts');
-  await serve(config);
+  const { start } = await import('../api/start.ts');
+  await start(config);
 }
 
 /** The package's version (package.json sits two levels up from both src/cli and dist/cli). */

@@ -23,7 +23,12 @@ export class ChangeFeed {
   async start(): Promise<void> {
     this.seen = await readChangeCounter(this.db);
     try {
-      this.unlisten = await this.db.listen(this.channel, (payload) => this.observe(Number(payload)));
+      this.unlisten = await this.db.listen(
+        this.channel,
+        (payload) => this.observe(Number(payload)),
+        // Back after an outage: notifications sent meanwhile were lost, so re-read the counter now.
+        () => void this.refresh(),
+      );
     } catch {
       // LISTEN is an accelerator; the periodic refresh below still bounds staleness.
     }

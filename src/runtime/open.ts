@@ -4,6 +4,8 @@
  * on DATABASE_URL, else the embedded data dir or a running service's socket), migrations, the KEK check, the
  * change feed, the KEK watch (heartbeat, KEK rotations made elsewhere), then the services and, in the service,
  * the rotation scheduler. Anything that fails on the way closes what was opened.
+ * close() stops the scheduler, runs the shutdown hooks (the ledger's last flush) while the store is still open,
+ * then stops the KEK watch and the change feed and closes the store.
  */
 import type { Config } from '../config.ts';
 import { PaysealError } from '../errors.ts';
@@ -20,6 +22,8 @@ import { KekWatch, reconcileRing } from '../keys/kek/watch.ts';
 import { assertStoreExists, ensureDataDir } from '../keys/store/embedded/data-dir.ts';
 import { createKeyService } from '../keys/key-service.ts';
 import { RotationScheduler } from '../keys/rotation-scheduler.ts';
+import { createRuntimeMetrics } from './metrics.ts';
+import { ShutdownHooks } from './shutdown.ts';
 import { resolveUseLimits } from '../keys/use-limit/budget.ts';
 import type { Runtime, RuntimeOptions } from './types.ts';
 import { mapDbError, type Db } from '../keys/store/db.ts';
@@ -28,6 +32,9 @@ import { changeChannel } from '../keys/store/events.ts';
 import { migrate } from '../keys/store/migrate.ts';
 import { lockKeks } from '../keys/store/kek-rows.ts';
 import { openPgDb } from '../keys/store/pg.ts';
+
+/** Bound on the readiness round trip (Kubernetes' probe timeout is 3 s in deploy/kubernetes/deployment.yaml). */
+const PING_TIMEOUT_MS = 2_000;
 
 export async function openRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const useLimits = resolveUseLimits(options.aesUseLimits);
@@ -82,15 +89,25 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   const clients = createClientService(ctx);
   const scheduler = (options.scheduler ?? options.role === 'service') && intervalMs > 0 ? new RotationScheduler(ctx, intervalMs, log) : null;
   scheduler?.start();
+  const hooks = new ShutdownHooks(log);
+  const metrics = createRuntimeMetrics({ scheduler, listKeys: () => keys.list() });
   let closed = false;
   const changes = feed;
   const kekWatch = watch;
   async function ping(): Promise<void> {
+    // Bounded: a database that does not answer (a dropped network path) must fail readiness in time for the
+    // probe, not after the pool's 10 s connection timeout.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PaysealError('unavailable', 'the database did not answer in time')), PING_TIMEOUT_MS);
+    });
     try {
-      await db.query('SELECT 1');
+      await Promise.race([db.query('SELECT 1'), timeout]);
     } catch (e) {
       const m = mapDbError(e);
       throw m instanceof PaysealError ? m : new PaysealError('unavailable', 'the database is unavailable', { cause: e });
+    } finally {
+      clearTimeout(timer);
     }
   }
   return {
@@ -105,6 +122,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     },
     notices: Object.freeze([...notices]),
     ping,
+    metrics,
+    onShutdown: (name, hook, timeoutMs) => hooks.add(name, hook, timeoutMs),
     async ready() {
       await ping();
       kekWatch?.assertReady();
@@ -122,6 +141,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       if (closed) return;
       closed = true;
       await scheduler?.stop();
+      await hooks.run();
       await kekWatch?.stop();
       await changes.stop();
       await closeStore();

@@ -12,6 +12,8 @@ import type { Db } from '../keys/store/db.ts';
 import type { ClientService } from '../clients/types.ts';
 import type { KeyService } from '../keys/types.ts';
 import type { ReplayGuard } from '../messages/index.ts';
+import type { RuntimeMetrics } from './metrics.ts';
+import type { ShutdownHook } from './shutdown.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -19,10 +21,22 @@ export interface Runtime {
   readonly mode: 'postgres' | 'embedded';
   readonly keys: KeyService;
   readonly clients: ClientService;
-  /** One round trip to the database; throws PaysealError unavailable when it is down. */
+  /** One round trip to the database (at most 2 s); throws PaysealError unavailable when it is down or silent. */
   ping(): Promise<void>;
   /** Readiness (/readyz): ping, and kek_retired when a KEK rotation retired every KEK this process holds. */
   ready(): Promise<void>;
+  /**
+   * Prometheus registries of this process (src/runtime/metrics.ts): `process` for what a room counts (the
+   * ledger's batch size and append latency), `store` for gauges read from the database when scraped. /metrics
+   * serves both; names are reserved in docs/OPERATIONS.md.
+   */
+  readonly metrics: RuntimeMetrics;
+  /**
+   * Registers work to run at close(), after the scheduler stopped and before the store closes (the service
+   * calls close() only once its HTTP server drained): the ledger flushes its last batch here. Newest first,
+   * each bounded by timeoutMs (default 5 s); a failure is logged and the close goes on.
+   */
+  onShutdown(name: string, hook: ShutdownHook, timeoutMs?: number): void;
   /** Things the operator must see once at start (a generated KEK and where it lives, warnings). Never secrets. */
   readonly notices: readonly string[];
   close(): Promise<void>;

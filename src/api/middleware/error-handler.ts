@@ -4,13 +4,15 @@
  * `{"error": {"code", "message"}}`. PaysealErrors keep their code; express's and body-parser's own errors are
  * mapped by status (413 payload_too_large, 415 unsupported_media_type, other 4xx invalid_request); anything else
  * is 500 internal with a generic message and an error id that appears in the log next to the real error, so
- * nothing internal (and no key material) reaches the caller.
+ * nothing internal (and no key material) reaches the caller. A 429 is counted in payseal_rate_limited_total here.
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { PaysealError, isPaysealError } from '../../errors.ts';
+import type { AuthenticatedClient } from '../../clients/types.ts';
 import { pathMatcher, type AnyRouteDef } from '../route.ts';
+import type { ApiMetrics } from './metrics.ts';
 
 export function notFoundOrMethodNotAllowed(routes: readonly AnyRouteDef[]) {
   const patterns = routes.map((r) => ({ regexp: pathMatcher(r.path), method: r.method.toUpperCase() }));
@@ -46,7 +48,7 @@ function fromFrameworkError(err: unknown): PaysealError | null {
   return new PaysealError('invalid_request', 'the request could not be read');
 }
 
-export function errorHandler(logger: Logger) {
+export function errorHandler(logger: Logger, metrics?: Pick<ApiMetrics, 'countRateLimited'>) {
   return function handleError(err: unknown, _req: Request, res: Response, next: NextFunction): void {
     if (res.headersSent) {
       next(err);
@@ -67,7 +69,11 @@ export function errorHandler(logger: Logger) {
       // RFC 6750 §3: error="invalid_token" only when a token was presented.
       res.set('WWW-Authenticate', error.details?.invalid_token ? 'Bearer realm="payseal", error="invalid_token"' : 'Bearer realm="payseal"');
     }
-    if (error.code === 'rate_limited' && typeof error.details?.retry_after === 'number') res.set('Retry-After', String(error.details.retry_after));
+    if (error.code === 'rate_limited') {
+      // Counted here, where the 429 is written, whichever middleware refused the request.
+      metrics?.countRateLimited((res.locals.client as AuthenticatedClient | undefined)?.name);
+      if (typeof error.details?.retry_after === 'number') res.set('Retry-After', String(error.details.retry_after));
+    }
     if (error.code === 'method_not_allowed' && typeof error.details?.allow === 'string') res.set('Allow', error.details.allow);
     res.status(error.status).json(error.toBody());
   };

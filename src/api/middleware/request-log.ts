@@ -1,22 +1,28 @@
 /**
- * Request id, access log and request metrics. Each request gets an id (the caller's `X-Request-Id` when it is a
- * short safe token, a fresh UUID otherwise), echoed in the response. When the response is finished one log line
+ * Request id, access log and request metrics. Each request gets an id (the caller's `X-Request-Id` when it is
+ * 1 to 128 characters of [A-Za-z0-9._-] not starting `pst_`, a fresh UUID otherwise), echoed in the response's `X-Request-Id` and
+ * carried as `reqId` by every log line about the request. When the response is finished one log line
  * records id, method, route pattern, status, latency and the client's name — never headers, tokens, bodies or
  * key material — and the request counters and latency histogram are updated.
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { TOKEN_PREFIX } from '../../clients/tokens.ts';
 import type { AuthenticatedClient } from '../../clients/types.ts';
 import type { ApiMetrics } from './metrics.ts';
 
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/**
+ * A caller's id is kept only when it cannot forge log structure or carry much: 1 to 128 of [A-Za-z0-9._-], and
+ * not shaped like a payseal token (a caller pasting its token there would otherwise have it logged).
+ */
+export const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export function requestLog(logger: Logger, metrics: ApiMetrics) {
   return function logRequest(req: Request, res: Response, next: NextFunction): void {
     const started = performance.now();
     const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) && !given.startsWith(TOKEN_PREFIX) ? given : randomUUID();
     res.locals.requestId = requestId;
     res.set('X-Request-Id', requestId);
     res.on('finish', () => {

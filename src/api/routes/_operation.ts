@@ -2,7 +2,8 @@
  * The shape shared by the raw-operation routes (sign, verify, encrypt, decrypt, rewrap): authorise per key,
  * open the key once (key_not_found / key_type_mismatch fail the whole request), then run either the single item
  * in the body or each item of `batch_input` (at most 1000; a bad item gets an error in its slot). Shared option
- * fields at the top of a batch are defaults for its items. Every item is counted in the operation metrics.
+ * fields at the top of a batch are defaults for its items. Every item is counted in the operation metrics (by
+ * key, key type and outcome) and timed.
  */
 import { z } from 'zod';
 import { isPaysealError } from '../../errors.ts';
@@ -58,27 +59,38 @@ export function operationRoute<S extends z.ZodRawShape>(spec: OperationRouteSpec
     docBody: singleOrBatchDoc(spec.item, spec.shared),
     responses: { 200: { description: 'the result, or batch_results in order', schema: z.union([spec.result, batchResults(spec.result)]) }, ...spec.errors },
     async handle({ params, body, deps }) {
-      const operation = await spec.open(deps, params.name!);
-      const count = (slot: unknown) => deps.metrics.countOperation(spec.verb, operation.spec.type, outcomeOf(slot));
+      const name = params.name!;
+      // Counted only once the key is found, so a label never carries a name nobody created.
+      const operation = await spec.open(deps, name);
+      const keyType = operation.spec.type;
+      const timed = async (item: unknown, defaults: BatchDefaults, prefix: string): Promise<unknown> => {
+        const started = performance.now();
+        try {
+          return await operation.run(item, defaults, prefix);
+        } finally {
+          deps.metrics.observeOperationLatency(spec.verb, keyType, (performance.now() - started) / 1000);
+        }
+      };
+      const count = (outcome: ReturnType<typeof outcomeOf>, n = 1) => deps.metrics.observeOperation({ operation: spec.verb, key: name, keyType, outcome, n });
       if (!Object.hasOwn(body, 'batch_input')) {
         try {
-          const result = await operation.run(body, {}, '');
-          count(result);
+          const result = await timed(body, {}, '');
+          count(outcomeOf(result));
           return { json: result };
         } catch (e) {
-          if (isPaysealError(e)) count({ error: e.toBody() });
+          if (isPaysealError(e)) count('error');
           throw e;
         }
       }
       const { batch_input: items, ...defaults } = parseWith(envelope, body) as { batch_input: unknown[] } & BatchDefaults;
-      const results = await runBatch(items, (item, i) => operation.run(item, defaults, `batch_input.${i}.`));
+      const results = await runBatch(items, (item, i) => timed(item, defaults, `batch_input.${i}.`));
       // One labelled increment per outcome, not per item (up to 1000 of them).
       const outcomes = new Map<ReturnType<typeof outcomeOf>, number>();
       for (const slot of results) {
         const outcome = outcomeOf(slot);
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       }
-      for (const [outcome, n] of outcomes) deps.metrics.countOperation(spec.verb, operation.spec.type, outcome, n);
+      for (const [outcome, n] of outcomes) count(outcome, n);
       return { json: { batch_results: results } };
     },
   });

@@ -16,8 +16,12 @@ export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite' | 'socket';
   /** BEGIN … COMMIT around fn; ROLLBACK when it throws. fn must use `tx`, never the Db itself (deadlock on PGlite). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** LISTEN on a channel; resolves to an unlisten function. Backends that cannot listen resolve a no-op. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * LISTEN on a channel; resolves to an unlisten function. Backends that cannot listen resolve a no-op. A backend
+   * whose listening connection can drop (PostgreSQL) re-subscribes by itself and then calls onResubscribed, so
+   * the caller can catch up on what the gap lost.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onResubscribed?: () => void): Promise<() => Promise<void>>;
   /**
    * Runs fn on one database session held for its whole duration, outside any transaction: what a
    * session-level advisory lock needs. On PGlite, which is a single session shared by every user, fn gets

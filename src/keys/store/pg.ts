@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL backend over node-postgres: a Pool for statements and transactions and, when asked to
- * listen, one dedicated client holding LISTEN (reconnected on failure; the periodic change-counter refresh
- * covers the gap). Also used to reach a running service's PGlite through its Unix socket, where LISTEN is not
+ * listen, one dedicated client holding LISTEN (re-subscribed after a failure, with backoff, for as long as the
+ * Db is open; the change feed then re-reads the change counter, since notifications of the gap were lost). Also used to reach a running service's PGlite through its Unix socket, where LISTEN is not
  * offered (the multiplexed socket cannot route notifications to one connection).
  */
 import pg from 'pg';
@@ -11,6 +11,10 @@ export interface PgDbOptions {
   readonly kind: 'postgres' | 'socket';
   readonly config: pg.PoolConfig;
 }
+
+/** Backoff of the LISTEN connection's re-subscription: quick at first, then every 2 s until the server is back. */
+const LISTEN_RETRY_MIN_MS = 250;
+const LISTEN_RETRY_MAX_MS = 2_000;
 
 function quoteIdent(s: string): string {
   return '"' + s.replace(/"/g, '""') + '"';
@@ -100,29 +104,74 @@ export function openPgDb(options: PgDbOptions): Db {
     }
   }
 
-  async function listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+  /**
+   * LISTEN on a dedicated connection. When that connection is lost (the server restarted, the network broke)
+   * it is re-established with backoff (250 ms doubling to 2 s) for as long as the Db is open, and LISTEN is
+   * issued again; then onResubscribed runs, because notifications sent during the gap were lost.
+   */
+  async function listen(channel: string, onPayload: (payload: string) => void, onResubscribed?: () => void): Promise<() => Promise<void>> {
     if (options.kind === 'socket') return async () => {};
     let client: pg.Client | null = null;
     let stopped = false;
-    const connect = async (): Promise<void> => {
+    let retry: NodeJS.Timeout | null = null;
+    let failures = 0;
+    const reconnectLater = (): void => {
+      if (stopped || closed || retry) return;
+      const delay = Math.min(LISTEN_RETRY_MAX_MS, LISTEN_RETRY_MIN_MS * 2 ** Math.min(failures, 8));
+      failures++;
+      retry = setTimeout(() => {
+        retry = null;
+        subscribe().then(
+          () => {
+            failures = 0;
+            if (!stopped && !closed) onResubscribed?.();
+          },
+          () => reconnectLater(),
+        );
+      }, delay);
+      retry.unref();
+    };
+    const subscribe = async (): Promise<void> => {
       const c = new pg.Client(options.config);
-      c.on('error', () => {
+      let established = false;
+      let lost = false;
+      const onLost = (): void => {
+        if (lost) return;
+        lost = true;
         listeners.delete(c);
+        if (client === c) client = null;
         c.end().catch(() => {});
-        if (!stopped && !closed) setTimeout(() => connect().catch(() => {}), 1000).unref();
-      });
+        if (established) reconnectLater();
+      };
+      // 'error' alone is not enough: a socket closed without an error (a proxy or the server hanging up) ends it.
+      c.on('error', onLost);
+      c.on('end', onLost);
       c.on('notification', (n) => {
         if (n.channel === channel) onPayload(n.payload ?? '');
       });
-      await c.connect();
-      await c.query(`LISTEN ${quoteIdent(channel)}`);
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${quoteIdent(channel)}`);
+      } catch (e) {
+        onLost();
+        throw e;
+      }
+      if (lost) throw new Error('the LISTEN connection closed while subscribing');
+      if (stopped || closed) {
+        await c.end().catch(() => {});
+        return;
+      }
+      established = true;
       listeners.add(c);
       client = c;
     };
-    await connect();
+    await subscribe();
     return async () => {
       stopped = true;
+      if (retry) clearTimeout(retry);
+      retry = null;
       const c = client;
+      client = null;
       if (c) {
         listeners.delete(c);
         await c.end().catch(() => {});
