@@ -30,3 +30,9 @@ export { decodeBase64Strict, decodeBase64UrlStrict, encodeBase64, encodeBase64Ur
 export { derToP1363, p1363ToDer } from './signature-encoding.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { formatVersioned, parseVersioned } from './versioned.ts';
+export { JWS_ALGS, algsForKey, jwsSigningAlgorithm, resolveJwsAlgorithm } from './jws-algorithms.ts';
+export type { JwsAlg, JwsAlgorithm } from './jws-algorithms.ts';
+export { JwsError, jwsReasonOf } from './jws-failure.ts';
+export type { JwsFailure, JwsReason } from './jws-failure.ts';
+export { decodeProtectedHeader, parseCompactJws, signCompactJws, verifyJwsSignature } from './jws.ts';
+export type { JwsCheck, ParseJwsOptions, ParsedJws, SignJwsOptions } from './jws.ts';

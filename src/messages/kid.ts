@@ -1,0 +1,27 @@
+/**
+ * The `kid` of a payment message: "<key name>:v<N>" (API.md "Payment messages"; STYLE rule 10: every output
+ * names its key and version). One spelling per (name, version): the name pattern of API.md "Keys", versions
+ * 1..2^31-1 without leading zeros, so a kid can never be re-spelled to dodge a per-version check.
+ */
+const KID = /^([a-z0-9][a-z0-9._-]{0,63}):v([1-9][0-9]{0,9})$/;
+const MAX_VERSION = 2 ** 31 - 1;
+
+export interface Kid {
+  readonly name: string;
+  readonly version: number;
+}
+
+export function formatKid(name: string, version: number): string {
+  const kid = `${name}:v${version}`;
+  if (parseKid(kid) === null) throw new RangeError('key name or version out of range');
+  return kid;
+}
+
+/** The key name and version a kid names, or null when it is not exactly of the form name:vN. */
+export function parseKid(kid: unknown): Kid | null {
+  if (typeof kid !== 'string') return null;
+  const m = KID.exec(kid);
+  if (m === null) return null;
+  const version = Number(m[2]);
+  return version > MAX_VERSION ? null : { name: m[1] as string, version };
+}
