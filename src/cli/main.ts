@@ -8,6 +8,8 @@ import { loadConfig, type Config } from '../config.ts';
 import { EXIT_OK, EXIT_USAGE, errorLine, exitCodeOf, type CliIo } from './_io.ts';
 import { registerKek } from './kek.ts';
 import { registerKeys, type CliContext } from './keys.ts';
+import { ledgerCommand } from './ledger.ts';
+import { verifyCommand } from './verify.ts';
 
 /** Loaded on demand: key administration commands should not pay for loading express and the API. */
 async function runServe(config: Config): Promise<void> {
@@ -27,6 +29,7 @@ export async function run(argv: readonly string[], io: CliIo, env: NodeJS.Proces
   });
   registerKeys(program, ctx);
   registerKek(program, ctx);
+  for (const offline of [verifyCommand, ledgerCommand]) program.addCommand(offline(io, (code) => (ctx.exitCode = code)));
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();
