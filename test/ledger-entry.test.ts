@@ -4,11 +4,12 @@
  * digests each op records.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSigner, resolveKeyType } from '../src/crypto/index.ts';
+import { canonicalJson, createSigner, resolveKeyType } from '../src/crypto/index.ts';
 import { checkpointSigningBytes, parseSignedCheckpoint, signCheckpoint } from '../src/ledger/checkpoint.ts';
 import { clientCreateDigests, keyCreateDigests, messageDigests, signDigests } from '../src/ledger/digests.ts';
-import { chainEntries, entryHash, GENESIS_PREV, parseEntry, type LedgerDraft, type LedgerEntry } from '../src/ledger/entry.ts';
+import { chainEntries, entryHash, entryHashInput, GENESIS_PREV, LEDGER_OPS, parseEntry, type LedgerDraft, type LedgerEntry } from '../src/ledger/entry.ts';
 import { exportLines, formatEntryLine, parseLedgerLine } from '../src/ledger/export.ts';
 import { readLedgerPage } from '../src/ledger/page.ts';
 
@@ -44,6 +45,30 @@ describe('ledger entry hash', () => {
     const { hash, ...rest } = e;
     const variants = [{ seq: 2 }, { ts: '2025-03-01T12:00:00.124Z' }, { actor: 'client:other' }, { op: 'seal' }, { key: 'other' }, { key_version: 4 }, { input_sha256: 'c'.repeat(64) }, { output_sha256: null }, { prev: '1'.repeat(64) }];
     for (const v of variants) expect(entryHash({ ...rest, ...v } as Omit<LedgerEntry, 'hash'>), JSON.stringify(v)).not.toBe(hash);
+  });
+
+  it('its fast JCS writer gives exactly canonicalJson of the nine members, on random entries', () => {
+    const hex = fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')), { nil: null });
+    const entry = fc.record({
+      seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      ts: fc.date({ min: new Date(0), max: new Date(Date.UTC(9999, 0)), noInvalidDate: true }).map((d) => d.toISOString()),
+      actor: fc.string({ unit: 'grapheme', minLength: 1 }),
+      op: fc.constantFrom(...LEDGER_OPS),
+      key: fc.option(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,63}$/), { nil: null }),
+      key_version: fc.option(fc.integer({ min: 1, max: 2 ** 31 - 1 }), { nil: null }),
+      input_sha256: hex,
+      output_sha256: hex,
+      prev: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')),
+    });
+    fc.assert(
+      fc.property(entry, (e) => {
+        const input = entryHashInput(e);
+        expect(input.subarray(0, 32).toString('hex')).toBe(e.prev);
+        expect(input.subarray(32).toString('utf8')).toBe(canonicalJson({ ...e }));
+        expect(entryHash(e)).toBe(createHash('sha256').update(input).digest('hex'));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('chains after a given head', () => {

@@ -301,13 +301,32 @@ describe('ledger verify: input errors and threads', () => {
   it('worker threads give the same verdict, line numbers and progress as one thread', async () => {
     const tampered = withEntry(intact.text, 201, (e) => ({ ...e, actor: 'client:mallory' }));
     const seen: number[] = [];
-    const [one, two] = await Promise.all([verify(tampered, { workers: 0 }), verify(tampered, { workers: 2, onProgress: (done) => seen.push(done) })]);
-    expect(two).toEqual({ ...one, threads: 2 });
+    // 255 lines are one run, so one worker takes it.
+    const [one, two] = await Promise.all([verify(tampered, { workers: 0 }), verify(tampered, { workers: 2, mainThread: false, onProgress: (done) => seen.push(done) })]);
+    expect(two).toEqual({ ...one, threads: 1 });
     expect(one.threads).toBe(0);
     expect(first(two)).toMatchObject({ kind: 'edited', seq: 201, line: lines(tampered).findIndex((l) => l.startsWith('{"seq":201,')) + 1 });
     expect(seen.at(-1)).toBe(lines(tampered).length);
     const ls = lines(intact.text);
     ls.splice(200, 0, 'garbage');
-    await expect(verify(join(ls), { workers: 2 })).rejects.toMatchObject({ message: expect.stringMatching(/^line 201: not JSON/) });
+    await expect(verify(join(ls), { workers: 2, mainThread: false })).rejects.toMatchObject({ message: expect.stringMatching(/^line 201: not JSON/) });
   });
+
+  it('many runs shared by two workers and this thread: same verdict, line numbers mapped across runs', async () => {
+    const big = await makeLedger(fixture, 20_000, 1000);
+    const tampered = withEntry(big.text, 15_321, (e) => ({ ...e, actor: 'client:mallory' }));
+    const ls = lines(tampered);
+    const line = entryLine(ls, 15_321) + 1;
+    const [one, shared, workersOnly] = await Promise.all([
+      verify(tampered, { workers: 0 }),
+      verify(tampered, { workers: 2 }),
+      verify(tampered, { workers: 2, mainThread: false }),
+    ]);
+    expect(first(one)).toMatchObject({ kind: 'edited', seq: 15_321, line });
+    expect({ ...shared, threads: 0 }).toEqual(one);
+    expect({ ...workersOnly, threads: 0 }).toEqual(one);
+    expect(workersOnly.threads).toBeGreaterThanOrEqual(1);
+    ls.splice(12_345, 0, 'garbage');
+    await expect(verify(join(ls), { workers: 2, mainThread: false })).rejects.toMatchObject({ message: expect.stringMatching(/^line 12346: not JSON/) });
+  }, 60_000);
 });

@@ -27,7 +27,8 @@ function renderLedger(v: LedgerVerdict): string {
   const summary =
     `${v.entries} entries (head seq ${v.head?.seq}, hash ${v.head?.hash}); ${v.checkpoints} checkpoints, ${v.valid_checkpoints} valid` +
     (cp ? `; the last valid one at seq ${cp.seq} (${cp.ts}, ${cp.key} v${cp.key_version})` : '') +
-    (v.uncovered_entries > 0 ? `; ${v.uncovered_entries} entries after it are not yet covered by a checkpoint` : '');
+    (v.uncovered_entries > 0 ? `; ${v.uncovered_entries} entries after it are not yet covered by a checkpoint` : '') +
+    `; checked by this thread${v.threads > 0 ? ` and ${v.threads} worker thread${v.threads > 1 ? 's' : ''}` : ''}`;
   const first = v.problems[0];
   if (first === undefined) out.push(`ledger valid: ${summary}`);
   else {
@@ -95,7 +96,7 @@ export function ledgerCommand(io: OfflineIo, done: (code: number) => void): Comm
     .requiredOption('--bundle <file>', 'the key bundle, holding the ledger key')
     .requiredOption('--ledger <file>', 'the JSON-lines ledger export (payseal ledger export, GET /v1/ledger)')
     .option('--message <file>', 'a compact JWS or a payseal:v<N>: signature: is it in the ledger, under which checkpoint?')
-    .option('--threads <n>', 'worker threads (default: one per core for large exports; 0: none)')
+    .option('--threads <n>', 'worker threads besides the main one (default: one per other core for large exports; 0: none)')
     .option('--json', 'print the verdict as JSON')
     .action(async (o: LedgerVerifyOptions) => done(await offline(io, () => runLedgerVerify(io, o))));
   return ledger;

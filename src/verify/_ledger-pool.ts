@@ -1,9 +1,11 @@
 /**
- * Spreads ledger verification over the machine's cores: the export is cut at line boundaries into one run per
- * core, each checked by a worker thread (_ledger-worker.ts) while this thread waits, and the results come back
- * in file order. The sources are TypeScript run through tsx, so a worker first registers tsx's loader (resolved
- * from this package's node_modules) and then imports the worker module. A worker that cannot start is replaced
- * by checking its run in this thread: slower, never a different answer.
+ * Spreads ledger verification over the machine's cores: the export is cut at line boundaries into runs of a few
+ * thousand lines, and this thread and the worker threads (_ledger-worker.ts) take runs from one shared queue
+ * until none is left, so a worker that starts late (tsx and the modules take about 0.4 s here) simply takes
+ * fewer; the results come back in file order. The sources are TypeScript run through tsx, so a worker first
+ * registers tsx's loader (resolved from this package's node_modules) and then imports the worker module. A run
+ * a worker could not finish (it failed to start or died) is redone in this thread: slower, never a different
+ * answer.
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -16,29 +18,27 @@ import type { Opinion } from './signature.ts';
 
 export type ChunkOutcome = ChunkResult | ChunkFailure;
 
-/** Below this many lines one thread is faster than starting workers (about 0.2 s each here). */
+/** Below this many lines one thread is done before a worker has started (about 0.4 s here: tsx and the modules). */
 export const PARALLEL_FROM_LINES = 20_000;
 
+/** One worker per core besides this thread's, for exports big enough to repay starting them. */
 export function defaultWorkers(lineCount: number): number {
-  return lineCount < PARALLEL_FROM_LINES ? 0 : Math.min(availableParallelism(), 8);
+  return lineCount < PARALLEL_FROM_LINES ? 0 : Math.min(availableParallelism() - 1, 7);
 }
 
-/** The runs: `parts` runs of about equal line counts, each ending after a `\n`, with the lines before each. */
-export function cutAtLines(bytes: Uint8Array, parts: number): { runs: { start: number; end: number; linesBefore: number }[]; lineCount: number } {
-  const newlines: number[] = [];
+/** The export cut into runs of `linesPerRun` lines (the last may be shorter), each ending after a `\n`. */
+export function cutAtLines(bytes: Uint8Array, linesPerRun: number): { runs: { start: number; end: number; linesBefore: number }[]; lineCount: number } {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = buf.indexOf(10); at !== -1; at = buf.indexOf(10, at + 1)) newlines.push(at);
-  const lineCount = newlines.length + (buf.length > 0 && buf[buf.length - 1] !== 10 ? 1 : 0);
   const runs = [{ start: 0, end: buf.length, linesBefore: 0 }];
-  for (let p = 1; p < parts; p++) {
-    const lines = Math.floor((p * newlines.length) / parts);
-    const nl = newlines[lines - 1];
-    const last = runs.at(-1) as { start: number; end: number; linesBefore: number };
-    if (nl === undefined || nl + 1 <= last.start) continue;
-    last.end = nl + 1;
-    runs.push({ start: nl + 1, end: buf.length, linesBefore: lines });
+  let lines = 0;
+  for (let at = buf.indexOf(10); at !== -1; at = buf.indexOf(10, at + 1)) {
+    lines++;
+    if (lines % linesPerRun === 0 && at + 1 < buf.length) {
+      (runs.at(-1) as { end: number }).end = at + 1;
+      runs.push({ start: at + 1, end: buf.length, linesBefore: lines });
+    }
   }
-  return { runs, lineCount };
+  return { runs, lineCount: lines + (buf.length > 0 && buf[buf.length - 1] !== 10 ? 1 : 0) };
 }
 
 /** tsx's ESM register API, found through its package.json `exports` (require.resolve would give the CJS build). */
@@ -54,30 +54,33 @@ function bootstrap(workerUrl: URL): string {
   return `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(workerUrl.href)}); });`;
 }
 
-function runWorker(input: LedgerWorkerInput, onLines: (lines: number) => void): Promise<ChunkOutcome> {
-  return new Promise((resolve, reject) => {
+interface WorkerMessage {
+  readonly type: 'progress' | 'run' | 'finished';
+  readonly index?: number;
+  readonly lines?: number;
+  readonly outcome?: ChunkOutcome;
+}
+
+/** Starts one worker on the shared queue; resolves when it finished, failed or exited (never rejects). */
+function startWorker(input: LedgerWorkerInput, onRun: (index: number, outcome: ChunkOutcome) => void, onLines: (index: number, lines: number) => void): Promise<void> {
+  return new Promise((resolve) => {
     const worker = new Worker(bootstrap(new URL('./_ledger-worker.ts', import.meta.url)), { eval: true, workerData: input });
-    let settled = false;
-    worker.on('message', (m: { type: string; lines?: number; result?: ChunkResult; failure?: ChunkFailure }) => {
-      if (m.type === 'progress') onLines(m.lines as number);
-      else {
-        settled = true;
-        resolve((m.result ?? m.failure) as ChunkOutcome);
-        void worker.terminate();
-      }
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') onLines(m.index as number, m.lines as number);
+      else if (m.type === 'run') onRun(m.index as number, m.outcome as ChunkOutcome);
+      else void worker.terminate().then(() => resolve());
     });
-    worker.on('error', (e) => {
-      if (!settled) reject(e);
-    });
-    worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`ledger worker exited with code ${code}`));
-    });
+    // A worker that cannot start (or dies) only leaves its claimed run undone; the caller redoes it.
+    worker.on('error', () => resolve());
+    worker.on('exit', () => resolve());
   });
 }
 
 export interface RunOptions {
-  /** Worker threads (0: this thread; 'auto': one per core for large exports, none for small ones). */
+  /** Worker threads besides this one (0: this thread only; 'auto': one per other core for large exports). */
   readonly workers: number | 'auto';
+  /** This thread takes runs from the queue too (default true); false leaves all the work to the workers. */
+  readonly mainThread?: boolean | undefined;
   readonly keys: readonly CheckpointKeyRef[];
   readonly wanted: readonly string[];
   /** Opinions other than the defaults cannot cross to a worker: given, everything runs in this thread. */
@@ -91,36 +94,40 @@ export interface RunOutcome {
   readonly linesBefore: number;
 }
 
-/** Checks every run of `bytes`; the outcomes come back in file order. */
+/** Lines per run: small enough to balance the work, large enough that posting results costs little. */
+const RUN_LINES = 4096;
+
+/** Checks every run of `bytes` with this thread and the workers pulling from one queue; outcomes in file order. */
 export async function verifyRuns(bytes: Uint8Array, options: RunOptions): Promise<{ runs: RunOutcome[]; lineCount: number; threads: number }> {
-  let workers = options.opinions === undefined ? options.workers : 0;
-  let { runs, lineCount } = cutAtLines(bytes, Math.max(1, workers === 'auto' ? availableParallelism() : workers));
-  if (workers === 'auto') {
-    workers = defaultWorkers(lineCount);
-    if (workers !== runs.length) ({ runs, lineCount } = cutAtLines(bytes, Math.max(1, workers)));
-  }
+  const { runs, lineCount } = cutAtLines(bytes, RUN_LINES);
+  let workers = options.opinions !== undefined ? 0 : options.workers === 'auto' ? defaultWorkers(lineCount) : options.workers;
+  workers = Math.min(workers, runs.length);
+  const mainThread = workers === 0 || options.mainThread !== false;
+  const outcomes: (ChunkOutcome | undefined)[] = runs.map(() => undefined);
   const done = runs.map(() => 0);
-  const report = (i: number) => (lines: number) => {
-    done[i] = lines;
+  const report = (index: number, lines: number) => {
+    done[index] = lines;
     options.onProgress?.(done.reduce((a, b) => a + b, 0), lineCount);
   };
-  const inThread = (r: { start: number; end: number }, i: number) =>
-    verifyChunk(Buffer.from(bytes.buffer, bytes.byteOffset + r.start, r.end - r.start).toString('utf8'), options.keys, options.wanted, options.opinions, report(i));
-  let outcomes: ChunkOutcome[];
-  let threads = 0;
-  if (workers === 0) {
-    outcomes = await Promise.all(runs.map(inThread));
-  } else {
+  const inThread = async (index: number) => {
+    const r = runs[index] as { start: number; end: number };
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset + r.start, r.end - r.start).toString('utf8');
+    outcomes[index] = await verifyChunk(text, options.keys, options.wanted, options.opinions, (lines) => report(index, lines));
+  };
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const worked = new Set<number>();
+  let pool: Promise<void>[] = [];
+  if (workers > 0) {
     const shared = new SharedArrayBuffer(bytes.byteLength);
     new Uint8Array(shared).set(bytes);
-    outcomes = await Promise.all(
-      runs.map((r, i) =>
-        runWorker({ shared, start: r.start, end: r.end, keys: options.keys, wanted: options.wanted }, report(i)).then(
-          (o) => (threads++, o),
-          () => inThread(r, i),
-        ),
-      ),
+    const input: LedgerWorkerInput = { shared, runs: runs.map(({ start, end }) => ({ start, end })), counter: counter.buffer as SharedArrayBuffer, keys: options.keys, wanted: options.wanted };
+    pool = Array.from({ length: workers }, (_, w) =>
+      startWorker(input, (index, outcome) => ((outcomes[index] = outcome), worked.add(w)), report),
     );
   }
-  return { runs: outcomes.map((outcome, i) => ({ outcome, linesBefore: (runs[i] as { linesBefore: number }).linesBefore })), lineCount, threads };
+  if (mainThread) for (let index = Atomics.add(counter, 0, 1); index < runs.length; index = Atomics.add(counter, 0, 1)) await inThread(index);
+  await Promise.all(pool);
+  // Runs a failed worker had claimed, or every run if no worker could start.
+  for (let index = 0; index < runs.length; index++) if (outcomes[index] === undefined) await inThread(index);
+  return { runs: outcomes.map((outcome, i) => ({ outcome: outcome as ChunkOutcome, linesBefore: (runs[i] as { linesBefore: number }).linesBefore })), lineCount, threads: worked.size };
 }

@@ -33,8 +33,10 @@ export interface LedgerVerifyOptions {
   readonly message?: string | undefined;
   /** Opinions other than the defaults (tests); they make verification run in this thread. */
   readonly opinions?: readonly Opinion[] | undefined;
-  /** Worker threads; default one per core for large exports, none for small ones. */
+  /** Worker threads besides this one; default one per other core for large exports, none for small ones. */
   readonly workers?: number | undefined;
+  /** This thread checks runs too (default); false leaves them all to the workers (tests of the worker path). */
+  readonly mainThread?: boolean | undefined;
   readonly onProgress?: ((linesDone: number, lineCount: number) => void) | undefined;
 }
 
@@ -137,6 +139,7 @@ export async function verifyLedger(bundle: Bundle, bytes: Uint8Array, options: L
   const wanted = options.message === undefined ? null : messageDigest(options.message);
   const { runs, lineCount, threads } = await verifyRuns(bytes, {
     workers: options.workers ?? 'auto',
+    mainThread: options.mainThread,
     keys: checkpointKeys(bundle),
     wanted: wanted === null ? [] : [wanted.digest],
     opinions: options.opinions,
