@@ -35,6 +35,7 @@ function renderLedger(v: LedgerVerdict): string {
     const where = first.to_seq !== undefined && first.to_seq !== first.seq ? `seqs ${first.seq}-${first.to_seq}` : `seq ${first.seq}`;
     out.push(`ledger invalid: ${first.kind} at ${where}${first.line === null ? '' : ` (line ${first.line})`}: ${first.message}`);
     for (const p of v.problems.slice(1)) out.push(`  also: ${p.kind} at seq ${p.seq}${p.line === null ? '' : ` (line ${p.line})`}: ${p.message}`);
+    if (v.more_problems) out.push('  (more problems not listed)');
     out.push(`  ${summary}`);
   }
   const m = v.message;

@@ -42,6 +42,9 @@ export interface LedgerVerifyOptions {
 
 export type CheckpointSummary = Checkpoint & { readonly line: number };
 
+/** Problems listed in a verdict: the first is what matters; a wrong ledger key would otherwise list every checkpoint. */
+export const MAX_PROBLEMS = 20;
+
 export interface MessageFinding {
   readonly kind: 'jws' | 'signature';
   readonly output_sha256: string;
@@ -60,13 +63,16 @@ export interface LedgerVerdict {
   readonly valid_checkpoints: number;
   readonly last_checkpoint: CheckpointSummary | null;
   readonly uncovered_entries: number;
-  /** Sorted by seq; the first names the first bad entry. At most a few per kind of check. */
+  /** Sorted by seq; the first names the first bad entry. At most MAX_PROBLEMS (`more_problems` says if more). */
   readonly problems: readonly LedgerProblem[];
+  /** Problems were left out of `problems` (the chain walk also stops after its first ten). */
+  readonly more_problems: boolean;
   readonly message?: MessageFinding;
   /** Worker threads that did the checking (0: all in the calling thread). */
   readonly threads: number;
 }
 
+const WALK_LIMIT = 10;
 const JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
 
 /** What `--message` names: the output digest a message.sign/seal (JWS) or sign (raw signature) entry records. */
@@ -154,7 +160,8 @@ export async function verifyLedger(bundle: Bundle, bytes: Uint8Array, options: L
   if (p.count === 0) throw new PaysealError('invalid_request', `the ledger export has no entries (${lineCount} lines)`);
   const first = firstIndexBySeq(p);
   const readLine = lineReader(bytes);
-  const problems: LedgerProblem[] = walkChain(p, first, (n) => entryOfLine(readLine(n)));
+  const problems: LedgerProblem[] = walkChain(p, first, (n) => entryOfLine(readLine(n)), WALK_LIMIT);
+  const walkStopped = problems.length >= WALK_LIMIT;
   const hashAt = (seq: number): string | undefined => {
     const i = first.get(seq);
     return i === undefined ? undefined : Buffer.from(p.hashes.subarray(32 * i, 32 * i + 32)).toString('hex');
@@ -191,7 +198,8 @@ export async function verifyLedger(bundle: Bundle, bytes: Uint8Array, options: L
     valid_checkpoints: good.length,
     last_checkpoint: last,
     uncovered_entries: p.count - (last === null ? 0 : (first.get(last.seq) as number) + 1),
-    problems,
+    problems: problems.slice(0, MAX_PROBLEMS),
+    more_problems: walkStopped || problems.length > MAX_PROBLEMS,
     threads,
   };
   if (wanted === null) return { valid: problems.length === 0, ...verdict };
