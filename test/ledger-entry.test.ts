@@ -12,6 +12,7 @@ import { clientCreateDigests, keyCreateDigests, messageDigests, signDigests } fr
 import { chainEntries, entryHash, entryHashInput, GENESIS_PREV, LEDGER_OPS, parseEntry, type LedgerDraft, type LedgerEntry } from '../src/ledger/entry.ts';
 import { exportLines, formatEntryLine, parseLedgerLine } from '../src/ledger/export.ts';
 import { readLedgerPage } from '../src/ledger/page.ts';
+import { HOSTILE_STRINGS } from './_hostile.ts';
 
 const draft: LedgerDraft = {
   ts: '2025-03-01T12:00:00.123Z',
@@ -128,6 +129,10 @@ describe('ledger export lines', () => {
       expect(() => parseLedgerLine(text, 7), text).toThrow(/^line 7: /);
     }
     expect(() => parseEntry({ ...good, extra: 1 })).toThrowError(expect.objectContaining({ code: 'invalid_request' }));
+  });
+
+  it('answers every hostile line with invalid_request naming the line', () => {
+    for (const text of HOSTILE_STRINGS) expect(() => parseLedgerLine(text, 3), JSON.stringify(text)).toThrowError(expect.objectContaining({ code: 'invalid_request' }));
   });
 
   it('parses a checkpoint whose envelope names another version (the verifier refuses it, the parser reports it)', () => {

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { KeyType, SignOptions, Verifier } from '../src/crypto/index.ts';
 import { parseBundle, type Bundle } from '../src/verify/bundle.ts';
 import { checkSignature, DEFAULT_OPINIONS, INDEPENDENT_OPINION, OPENSSL_OPINION, verifyRawSignature, type Opinion } from '../src/verify/signature.ts';
+import { HOSTILE_STRINGS, HOSTILE_VALUES } from './_hostile.ts';
 import { makeFixture, type Fixture, type FixtureKey } from './_verify-fixtures.ts';
 
 const TYPES: readonly KeyType[] = ['rsa-2048', 'ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521', 'ecdsa-secp256k1', 'dsa-2048', 'ed25519'];
@@ -143,7 +144,38 @@ describe('raw signatures: two opinions', () => {
   });
 });
 
+describe('hostile signatures: both opinions say invalid, neither throws, they never disagree', () => {
+  const lengths = [0, 1, 31, 32, 63, 64, 65, 66, 96, 97, 132, 139, 255, 256, 257, 512];
+  for (const type of TYPES) {
+    it(`${type}`, async () => {
+      const k = key(`k-${type}`);
+      const pem = k.publicPems[0] as string;
+      const good = Buffer.from((await k.sign(1, input)).split(':')[2] as string, 'base64');
+      const hostile: Buffer[] = [
+        ...lengths.flatMap((n) => [Buffer.alloc(n), Buffer.alloc(n, 0xff)]),
+        Buffer.from('3006020100020100', 'hex'), // DER r = 0, s = 0
+        Buffer.from('300602010102010100', 'hex'), // trailing byte
+        Buffer.concat([good, Buffer.from([0])]),
+        good.subarray(1),
+        Buffer.from(good).reverse(),
+      ];
+      for (const sig of hostile) {
+        for (const options of OPTIONS[type] ?? []) {
+          const c = await checkSignature(k.spec, pem, input, sig, options, DEFAULT_OPINIONS);
+          expect(c, `${sig.toString('hex').slice(0, 20)} ${JSON.stringify(options)}`).toMatchObject({ valid: false, disagreement: false });
+        }
+      }
+    });
+  }
+});
+
 describe('bundle validation', () => {
+  it('answers every hostile value with invalid_request', () => {
+    for (const v of [...HOSTILE_VALUES, ...HOSTILE_STRINGS]) {
+      expect(() => parseBundle(v), String(typeof v)).toThrowError(expect.objectContaining({ code: 'invalid_request' }));
+    }
+  });
+
   const mutate = (f: (b: any) => void): unknown => {
     const b = structuredClone(fixture.bundle) as any;
     f(b);
