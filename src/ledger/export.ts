@@ -7,7 +7,7 @@
  * - A checkpoint line is `{"checkpoint": {seq, hash, ts, key, key_version}, "signature": "payseal:vN:..."}`;
  *   it is told apart from an entry by its `checkpoint` member (an entry never has one).
  * - Entries appear in seq order, starting at seq 1 for a complete export; a checkpoint line comes right after
- *   the entry whose seq it names.
+ *   the entry whose seq it names (a verifier matches checkpoints to entries by seq, not by position).
  */
 import { PaysealError } from '../errors.ts';
 import { parseSignedCheckpoint, type ParsedCheckpoint, type SignedCheckpoint } from './checkpoint.ts';

@@ -6,10 +6,11 @@
  *    error (invalid_request: exit 2), named by line.
  * 2. In file order: seq continuity and every link (_ledger-walk.ts), naming the first bad entry by seq.
  * 3. Checkpoints: only the ledger key (LEDGER_KEY_NAME) may sign one (any other key can be made to sign chosen
- *    bytes through the API); the version must be in the bundle and not revoked; the signed hash must be the
- *    entry's at that seq (else the entries since the previous good checkpoint were rewritten), and a checkpoint
- *    past the last entry means the end was cut off. An export with no valid checkpoint is `unsigned`: anyone can
- *    recompute a chain, only the ledger key vouches for one.
+ *    bytes through the API); the version must be in the bundle and not revoked (one below the ledger key's
+ *    min_version still vouches for its old checkpoints: retiring it must not orphan the history); the signed
+ *    hash must be the entry's at that seq (else the entries since the previous good checkpoint were rewritten),
+ *    and a checkpoint past the last entry means the end was cut off. An export with no checkpoint at all is
+ *    `unsigned`: anyone can recompute a chain, only the ledger key vouches for one.
  * 4. `message`: a compact JWS or a raw `payseal:vN:` signature; its output digest (src/ledger/digests.ts) is
  *    looked up, and the first valid checkpoint at or after its seq is the one that vouches for it.
  * Entries after the last valid checkpoint are reported (`uncovered_entries`) but do not make the export invalid.
@@ -184,7 +185,7 @@ export async function verifyLedger(bundle: Bundle, bytes: Uint8Array, options: L
     }
     good.push({ ...f.checkpoint, line: f.line });
   }
-  if (findings.length === 0) problems.push({ kind: 'unsigned', seq: 1, line: null, message: 'no valid checkpoint: nothing signed by the ledger key vouches for this chain' });
+  if (findings.length === 0) problems.push({ kind: 'unsigned', seq: 1, line: null, message: 'no checkpoint: nothing signed by the ledger key vouches for this chain' });
   // A checkpoint mismatch says only "somewhere up to here": it sorts by where it was found, so an entry-level
   // problem inside its range (the precise first bad entry) comes first.
   const at = (x: LedgerProblem) => (x.kind === 'rewritten' ? (x.to_seq as number) : x.seq);
