@@ -190,6 +190,9 @@ describe('ledger appender: group commit', () => {
     await expect(a.append({ ...draft(1), input_sha256: 'ABC' })).rejects.toMatchObject({ code: 'internal' });
     await expect(a.append({ ...draft(1), op: 'sign', output_sha256: null })).rejects.toMatchObject({ code: 'internal' });
     await expect(a.append({ ...draft(1), op: 'nope' as LedgerDraft['op'] })).rejects.toMatchObject({ code: 'internal' });
+    // A batch with one bad draft writes none of them, and rejects rather than throwing at the call.
+    const all = a.appendAll([draft(2), { ...draft(3), key_version: 0 }]);
+    await expect(all).rejects.toMatchObject({ code: 'internal' });
     expect(store.entries).toHaveLength(0);
   });
 

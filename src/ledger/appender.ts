@@ -87,7 +87,12 @@ export class LedgerAppender {
   appendAll(drafts: readonly LedgerDraft[]): Promise<LedgerEntry[]> {
     if (this.#closed) return Promise.reject(unavailable(new Error('ledger appender closed')));
     if (drafts.length === 0) return Promise.resolve([]);
-    const checked = drafts.map(checkDraft);
+    let checked: LedgerDraft[];
+    try {
+      checked = drafts.map(checkDraft);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return new Promise<LedgerEntry[]>((resolve, reject) => {
       this.#queue.push({ drafts: checked, resolve, reject });
       this.#queued += checked.length;
