@@ -14,6 +14,14 @@ import { exportLines } from '../src/ledger/export.ts';
 
 export type State = 'active' | 'retired' | 'revoked' | 'destroyed';
 
+/**
+ * Hostile inputs for the auditor's parsers (bundles, ledger lines). Kept here rather than imported from the
+ * shared matrix (test/_hostile.ts, moving to test/support/hostile.ts on main) so this suite does not depend on
+ * that move; the lead may point it at the shared matrix after the merge.
+ */
+export const HOSTILE_VALUES: readonly unknown[] = [undefined, null, true, 0, -1, 1.5, Number.NaN, 10n, Symbol('x'), [], ['x'], () => 'x', new Uint8Array(3), { toString: () => '{}' }];
+export const HOSTILE_STRINGS: readonly string[] = ['', ' ', '\u0000', '\n', '{', '}', '[]', 'null', '"x"', '{"a":1', '{}\u0000', '\ufeff{}', 'AAAA', '{"__proto__":{"seq":1}}', '{"constructor":1}', 'x'.repeat(100_000)];
+
 export interface KeyPlan {
   readonly name: string;
   readonly type: KeyType;

@@ -196,6 +196,19 @@ describe('ledger appender: group commit', () => {
     expect(store.entries).toHaveLength(0);
   });
 
+  it('record() (the key services\' OperationRecorder) stamps the time and resolves once durable; unavailable when not', async () => {
+    const store = new MemoryLedgerStore();
+    const a = appender(store, { now: () => new Date('2025-04-01T10:00:00.000Z') });
+    const { ts: _ts, ...record } = draft(1);
+    await a.record([record, { ...record, op: 'key.revoke', input_sha256: null, output_sha256: null }]);
+    expect(store.entries.map((e) => [e.seq, e.ts, e.op])).toEqual([
+      [1, '2025-04-01T10:00:00.000Z', 'sign'],
+      [2, '2025-04-01T10:00:00.000Z', 'key.revoke'],
+    ]);
+    store.failNext = 1;
+    await expect(a.record([record])).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
   it('close() writes what is queued and refuses later appends with unavailable', async () => {
     const store = new MemoryLedgerStore();
     const a = appender(store, { maxDelayMs: 1000 });

@@ -12,7 +12,7 @@ import { clientCreateDigests, keyCreateDigests, messageDigests, signDigests } fr
 import { chainEntries, entryHash, entryHashInput, GENESIS_PREV, LEDGER_OPS, parseEntry, type LedgerDraft, type LedgerEntry } from '../src/ledger/entry.ts';
 import { exportLines, formatEntryLine, parseLedgerLine } from '../src/ledger/export.ts';
 import { readLedgerPage } from '../src/ledger/page.ts';
-import { HOSTILE_STRINGS } from './_hostile.ts';
+import { HOSTILE_STRINGS } from './_verify-fixtures.ts';
 
 const draft: LedgerDraft = {
   ts: '2025-03-01T12:00:00.123Z',

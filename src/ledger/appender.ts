@@ -101,6 +101,15 @@ export class LedgerAppender {
     });
   }
 
+  /**
+   * The OperationRecorder contract of the key services (src/keys/recorder.ts on main): stamps each record with
+   * the time and appends them as one unit; resolves once all are durable, rejects with `unavailable` otherwise.
+   */
+  async record(records: readonly Omit<LedgerDraft, 'ts'>[]): Promise<void> {
+    const ts = this.#now().toISOString();
+    await this.appendAll(records.map((r) => ({ ts, ...r })));
+  }
+
   /** Signs a checkpoint of the current head now (if any entry exists); resolves once it is stored. */
   checkpointNow(): Promise<SignedCheckpoint | null> {
     return this.#queueCheckpoint(async () => this.#store.head());
