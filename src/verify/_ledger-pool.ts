@@ -2,8 +2,8 @@
  * Spreads ledger verification over the machine's cores: the export is cut at line boundaries into runs of a few
  * thousand lines, and this thread and the worker threads (_ledger-worker.ts) take runs from one shared queue
  * until none is left, so a worker that starts late (tsx and the modules take about 0.4 s here) simply takes
- * fewer; the results come back in file order. The sources are TypeScript run through tsx, so a worker first
- * registers tsx's loader (resolved from this package's node_modules) and then imports the worker module. A run
+ * fewer; the results come back in file order. Run from the TypeScript sources, a worker first registers tsx's
+ * loader (resolved from this package's node_modules); compiled, it starts straight from the .js module. A run
  * a worker could not finish (it failed to start or died) is redone in this thread: slower, never a different
  * answer.
  */
@@ -49,9 +49,16 @@ function tsxApiUrl(): string {
   return pathToFileURL(join(dirname(pkg), (exports['./esm/api'] as { import: { default: string } }).import.default)).href;
 }
 
-function bootstrap(workerUrl: URL): string {
-  const tsx = tsxApiUrl();
-  return `import(${JSON.stringify(tsx)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(workerUrl.href)}); });`;
+/**
+ * A worker running _ledger-worker. Compiled (dist/, this module is .js) it is plain JavaScript and starts
+ * directly; from the TypeScript sources (tsx, vitest) the worker first registers tsx's loader, since a worker
+ * does not inherit the loader hooks of the thread that started it.
+ */
+function spawnWorker(workerData: LedgerWorkerInput): Worker {
+  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./_ledger-worker.js', import.meta.url), { workerData });
+  const worker = new URL('./_ledger-worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(tsxApiUrl())}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(worker)}); });`;
+  return new Worker(code, { eval: true, workerData });
 }
 
 interface WorkerMessage {
@@ -64,7 +71,7 @@ interface WorkerMessage {
 /** Starts one worker on the shared queue; resolves when it finished, failed or exited (never rejects). */
 function startWorker(input: LedgerWorkerInput, onRun: (index: number, outcome: ChunkOutcome) => void, onLines: (index: number, lines: number) => void): Promise<void> {
   return new Promise((resolve) => {
-    const worker = new Worker(bootstrap(new URL('./_ledger-worker.ts', import.meta.url)), { eval: true, workerData: input });
+    const worker = spawnWorker(input);
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') onLines(m.index as number, m.lines as number);
       else if (m.type === 'run') onRun(m.index as number, m.outcome as ChunkOutcome);
