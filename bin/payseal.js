@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Entry point of the `payseal` command. The sources are TypeScript; tsx compiles them on load so that
-// `npx payseal` works straight after `npm ci`, with no build step to forget.
-import { register } from 'tsx/esm/api';
+// Entry point of the `payseal` command: runs the compiled build in dist/ (`npm run build`, which `npm ci`
+// runs through the `prepare` script). Nothing is compiled at run time.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('payseal: dist/ is missing; run `npm run build` (npm ci runs it) first\n');
+  process.exit(2);
+}
+await import(main.href);

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { codeOf } from '../test/_errors.ts';
+import { codeOf } from '../test/support/errors.ts';
 import { DEFAULT_RATE_LIMIT_RPS, loadConfig } from './config.ts';
 
 describe('loadConfig', () => {

@@ -12,13 +12,13 @@ export interface Config {
   /** PostgreSQL connection string; null means embedded PostgreSQL (PGlite) in dataDir. */
   readonly databaseUrl: string | null;
   readonly dataDir: string;
-  /** PAYSEAL_KEK, base64 of 32 bytes, as given (decoded and checked by src/keys/kek.ts). */
+  /** PAYSEAL_KEK, base64 of 32 bytes, as given (decoded and checked by src/keys/kek/kek.ts). */
   readonly kekBase64: string | null;
   /** PAYSEAL_KEK_FILE: path of a file holding the base64 KEK. */
   readonly kekFile: string | null;
   /**
    * PAYSEAL_KEK_PREVIOUS / PAYSEAL_KEK_PREVIOUS_FILE: during a KEK rotation, the outgoing KEK, accepted for
-   * unwrapping only (src/keys/kek-load.ts). Optional so hand-built configs need not name them.
+   * unwrapping only (src/keys/kek/load.ts). Optional so hand-built configs need not name them.
    */
   readonly kekPreviousBase64?: string | null;
   readonly kekPreviousFile?: string | null;

@@ -6,8 +6,8 @@
  * versions and byte lengths, never key material, KEKs or tokens. Tests assert on `code`, never on `message`.
  */
 
-/** Code → HTTP status. The table has a null prototype so a lookup never hits an inherited property. */
-const STATUS: Readonly<Record<string, number>> = Object.assign(Object.create(null) as Record<string, number>, {
+/** Code → HTTP status: the one list of codes (ErrorCode is its keys). */
+const STATUS_OF_CODE = {
   invalid_request: 400,
   unsupported_algorithm: 400,
   key_type_mismatch: 400,
@@ -33,32 +33,12 @@ const STATUS: Readonly<Record<string, number>> = Object.assign(Object.create(nul
   config_invalid: 500,
   kek_missing: 500,
   kek_mismatch: 500,
-});
+} as const;
 
-export type ErrorCode =
-  | 'invalid_request'
-  | 'unsupported_algorithm'
-  | 'key_type_mismatch'
-  | 'decryption_failed'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'key_not_found'
-  | 'key_version_not_found'
-  | 'client_not_found'
-  | 'method_not_allowed'
-  | 'key_exists'
-  | 'client_exists'
-  | 'conflict'
-  | 'key_exhausted'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'rate_limited'
-  | 'internal'
-  | 'unavailable'
-  | 'config_invalid'
-  | 'kek_missing'
-  | 'kek_mismatch';
+export type ErrorCode = keyof typeof STATUS_OF_CODE;
+
+/** The same table with a null prototype, so a lookup never hits an inherited property. */
+const STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze(Object.assign(Object.create(null) as Record<ErrorCode, number>, STATUS_OF_CODE));
 
 export const ERROR_CODES: readonly ErrorCode[] = Object.freeze(Object.keys(STATUS) as ErrorCode[]);
 

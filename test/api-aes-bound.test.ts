@@ -5,9 +5,9 @@
  * The bound is made tiny through the runtime's aesUseLimits; production's is 2^32 (NIST SP 800-38D §8.3).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRuntime } from '../src/keys/runtime.ts';
-import type { Runtime } from '../src/keys/runtime-types.ts';
-import { b64, startApi, type ApiHarness } from './api-harness.ts';
+import { openRuntime } from '../src/runtime/open.ts';
+import type { Runtime } from '../src/runtime/types.ts';
+import { b64, startApi, type ApiHarness } from './support/api.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };

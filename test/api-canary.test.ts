@@ -7,7 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_TYPES } from '../src/crypto/index.ts';
-import { b64, request, startApi, type ApiHarness } from './api-harness.ts';
+import { b64, request, startApi, type ApiHarness } from './support/api.ts';
 
 let api: ApiHarness;
 /** Encodings of secret-only values (private scalars, raw AES keys, KEK, tokens): any 24-character window is a leak. */

@@ -15,10 +15,10 @@ import { createPublicKey, verify as cryptoVerify, constants } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/api/app.ts';
 import { KEY_TYPES } from '../src/crypto/index.ts';
-import type { Runtime } from '../src/keys/runtime-types.ts';
-import { b64, request, startApi, type ApiHarness, type CallResult } from './api-harness.ts';
+import type { Runtime } from '../src/runtime/types.ts';
+import { b64, request, startApi, type ApiHarness, type CallResult } from './support/api.ts';
 import { createTestStore, openTestRuntime, testBackends, type TestStore } from './support/db.ts';
-import { eventually } from './_poll.ts';
+import { eventually } from './support/poll.ts';
 
 const input = b64('pay 100 EUR to alice');
 

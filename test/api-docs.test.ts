@@ -18,11 +18,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, createApp } from '../src/api/app.ts';
-import { createLogger } from '../src/api/_internal/logger.ts';
+import { createLogger } from '../src/api/middleware/logger.ts';
 import { ERROR_CODES, httpStatusOf } from '../src/errors.ts';
-import type { Runtime } from '../src/keys/runtime-types.ts';
-import { listen } from './api-harness.ts';
+import type { Runtime } from '../src/runtime/types.ts';
+import { listen } from './support/api.ts';
 import { openTestRuntime, type TestRuntime } from './support/db.ts';
+import { eventually } from './support/poll.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DOC = fs.readFileSync(path.join(ROOT, 'docs/api.md'), 'utf8');
@@ -331,13 +332,9 @@ describe('the quick start (docs/api.md, and README.md when it carries it)', () =
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     child.stderr!.resume();
-    const deadline = Date.now() + 90_000;
     let served: string | undefined;
-    while (Date.now() < deadline && child.exitCode === null) {
-      served = servingUrl(stdout);
-      if (served) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const proc = child;
+    await eventually(90_000, async () => (served = servingUrl(stdout)) !== undefined || proc.exitCode !== null, 100);
     expect(served, `npm start did not come up:\n${stdout}`).toBeDefined();
     const tokens = [...stdout.matchAll(/^\s+(pst_[A-Za-z0-9_-]{43})\s*$/gm)].map((m) => m[1]!);
     expect(tokens, 'the admin token is printed exactly once').toHaveLength(1);

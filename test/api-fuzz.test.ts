@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../src/api/app.ts';
-import { b64, startApi, type ApiHarness } from './api-harness.ts';
+import { b64, startApi, type ApiHarness } from './support/api.ts';
 
 let api: ApiHarness;
 let goodSignature = '';

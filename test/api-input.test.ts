@@ -6,7 +6,7 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { b64, request, startApi, type ApiHarness } from './api-harness.ts';
+import { b64, request, startApi, type ApiHarness } from './support/api.ts';
 import { openTestRuntime } from './support/db.ts';
 
 let api: ApiHarness;

@@ -4,7 +4,8 @@
  */
 import { createPublicKey, createVerify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { b64, request, startApi, type ApiHarness } from './api-harness.ts';
+import { b64, request, startApi, type ApiHarness } from './support/api.ts';
+import { eventually } from './support/poll.ts';
 
 let api: ApiHarness;
 beforeAll(async () => {
@@ -146,10 +147,7 @@ describe('clients', () => {
     expect([dup.status, dup.json.error.code]).toEqual([409, 'client_exists']);
     const removed = await api.call('DELETE', '/v1/clients/c-life');
     expect([removed.status, removed.text]).toEqual([204, '']);
-    const started = Date.now();
-    let status = 200;
-    while (Date.now() - started < 1000 && status !== 401) status = (await api.call('GET', '/v1/keys', { token })).status;
-    expect(status).toBe(401);
+    expect(await eventually(1000, async () => (await api.call('GET', '/v1/keys', { token })).status === 401, 0)).toBe(true);
     const again = await api.call('DELETE', '/v1/clients/c-life');
     expect([again.status, again.json.error.code]).toEqual([404, 'client_not_found']);
   });

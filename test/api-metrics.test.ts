@@ -3,7 +3,7 @@
  * rotated on schedule, as Prometheus counters, with no key name in any label.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, startApi, type ApiHarness } from './api-harness.ts';
+import { request, startApi, type ApiHarness } from './support/api.ts';
 
 function sample(text: string, series: string): number | null {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));

@@ -9,7 +9,7 @@
  */
 import express, { type Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, startApi, type ApiHarness } from './api-harness.ts';
+import { request, startApi, type ApiHarness } from './support/api.ts';
 
 let api: ApiHarness;
 let doc: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_TYPES } from '../src/crypto/index.ts';
-import { b64, startApi, type ApiHarness } from './api-harness.ts';
+import { b64, startApi, type ApiHarness } from './support/api.ts';
 
 let api: ApiHarness;
 const SIGN_TYPES = KEY_TYPES.filter((t) => !t.startsWith('aes-'));

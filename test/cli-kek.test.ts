@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kekIdOf } from '../src/keys/kek.ts';
+import { kekIdOf } from '../src/keys/kek/kek.ts';
 import { createTestStore, randomKek, testBackends, type TestStore } from './support/db.ts';
 import { ROOT, envFor, payseal, runFile } from './support/cli.ts';
 

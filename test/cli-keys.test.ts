@@ -6,9 +6,10 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyInfo } from '../src/keys/types.ts';
-import type { Runtime } from '../src/keys/runtime-types.ts';
+import type { Runtime } from '../src/runtime/types.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
 import { envFor, payseal } from './support/cli.ts';
+import { eventually } from './support/poll.ts';
 
 const ACTOR = `cli:${os.userInfo().username}`;
 
@@ -42,11 +43,7 @@ describe.each(testBackends())('payseal keys while serving on %s', (backend) => {
     const r = await payseal(['keys', 'rotate', 'payments'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/latest v2/);
-    const t0 = Date.now();
-    while ((await service.keys.latestFor('payments', 'sign')).version !== 2) {
-      expect(Date.now() - t0).toBeLessThan(1000);
-      await new Promise((res) => setTimeout(res, 20));
-    }
+    expect(await eventually(1000, async () => (await service.keys.latestFor('payments', 'sign')).version === 2, 20)).toBe(true);
   });
 
   it('keys list shows every key; --json gives {"keys": [...]}', async () => {
@@ -75,13 +72,11 @@ describe.each(testBackends())('payseal keys while serving on %s', (backend) => {
     expect(show.stdout).toMatch(/\nv1 +destroyed/);
     const actors = await service.db.query<{ actor: string }>("SELECT DISTINCT actor FROM key_events WHERE key = 'payments'");
     expect(actors).toEqual([{ actor: ACTOR }]);
-    const t0 = Date.now();
-    for (;;) {
+    const revoked = async () => {
       const l = await service.keys.versionFor('payments', 2, 'sign', 'verify');
-      if (!l.ok && l.reason === 'key_version_revoked') break;
-      expect(Date.now() - t0).toBeLessThan(1000);
-      await new Promise((res) => setTimeout(res, 20));
-    }
+      return !l.ok && l.reason === 'key_version_revoked';
+    };
+    expect(await eventually(1000, revoked, 20)).toBe(true);
   });
 
   it('operation failures exit 1 with "error: <code>: <message>"', async () => {

@@ -1,5 +1,5 @@
 /**
- * AES-GCM use accounting (src/keys/use-budget.ts) against a real store, with the bound lowered from 2^32 to a
+ * AES-GCM use accounting (src/keys/use-limit/) against a real store, with the bound lowered from 2^32 to a
  * handful so it can be reached: uses are counted in key_versions.use_count by leased block (no database write
  * per encryption); the key rotates (actor system:usage-limit) before a version reaches its bound; no version is
  * ever used past the bound, even with two runtimes encrypting at once; when the bound is reached and rotation is
@@ -8,15 +8,13 @@
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createAead, formatVersioned, parseVersioned } from '../src/crypto/index.ts';
-import { openEncrypter } from '../src/api/_internal/encrypt.ts';
-import { openRewrapper } from '../src/api/_internal/rewrap.ts';
 import type { KeyLog } from '../src/keys/_log.ts';
-import { openRuntime } from '../src/keys/runtime.ts';
-import type { Runtime, RuntimeOptions } from '../src/keys/runtime-types.ts';
-import type { AesUseLimits } from '../src/keys/use-budget.ts';
+import { openRuntime } from '../src/runtime/open.ts';
+import type { Runtime, RuntimeOptions } from '../src/runtime/types.ts';
+import type { AesUseLimits } from '../src/keys/use-limit/budget.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
-import { codeOfAsync as codeOf } from './_errors.ts';
-import { until } from './_poll.ts';
+import { codeOfAsync as codeOf } from './support/errors.ts';
+import { until } from './support/poll.ts';
 
 const quiet: KeyLog = { info() {}, warn() {}, error() {} };
 const stores: TestStore[] = [];
@@ -152,17 +150,16 @@ describe.each(testBackends())('AES-GCM use accounting on %s', (backend) => {
     expect(await decryptOne(rt, 'stuck', c)).toBe('recovered');
   });
 
-  it("the API's encrypt, batch items and rewrap each reserve exactly one use", async () => {
+  it('the encrypter (each message of a batch) and the rewrapper each reserve exactly one use', async () => {
     const [rt] = (await setup(backend, { limit: 1000, rotateAt: 1000, lease: 1 })) as [Runtime];
     await rt.keys.create('api', 'aes-256-gcm', null, 'test');
-    const enc = await openEncrypter(rt.keys, 'api');
-    const one = await enc.encrypt({ plaintext: Buffer.from('single').toString('base64') });
-    const batch = await Promise.all(Array.from({ length: 7 }, (_, i) => enc.encrypt({ plaintext: Buffer.from(`item ${i}`).toString('base64') })));
-    expect(await codeOf(enc.encrypt({ plaintext: 'not base64!' }))).toBe('invalid_request');
+    const enc = await rt.keys.encrypter('api');
+    const one = await enc.encrypt(Buffer.from('single'), undefined);
+    const batch = await Promise.all(Array.from({ length: 7 }, (_, i) => enc.encrypt(Buffer.from(`item ${i}`), undefined)));
     expect(await useCounts(rt, 'api')).toEqual([8]);
     await rt.keys.rotate('api', 'test');
-    const rewrapper = await openRewrapper(rt.keys, 'api');
-    const moved = await Promise.all([one, ...batch.slice(0, 2)].map((c) => rewrapper.rewrap({ ciphertext: c.ciphertext })));
+    const rewrapper = await rt.keys.rewrapper('api');
+    const moved = await Promise.all([one, ...batch.slice(0, 2)].map((c) => rewrapper.rewrap(c.ciphertext, undefined)));
     expect(moved.map((m) => m.key_version)).toEqual([2, 2, 2]);
     expect(await useCounts(rt, 'api')).toEqual([8, 3]);
     expect(await decryptOne(rt, 'api', moved[0]!.ciphertext)).toBe('single');

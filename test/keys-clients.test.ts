@@ -4,10 +4,10 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '../src/keys/runtime-types.ts';
+import type { Runtime } from '../src/runtime/types.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
-import { codeOfAsync as codeOf } from './_errors.ts';
-import { eventually as within } from './_poll.ts';
+import { codeOfAsync as codeOf } from './support/errors.ts';
+import { eventually as within } from './support/poll.ts';
 
 describe.each(testBackends())('clients on %s', (backend) => {
   let store: TestStore;

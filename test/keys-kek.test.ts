@@ -9,9 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
-import { openRuntime } from '../src/keys/runtime.ts';
+import { openRuntime } from '../src/runtime/open.ts';
 import { createTestStore, postgresUrl, randomKek, testBackends, type TestStore } from './support/db.ts';
-import { codeOfAsync as codeOf } from './_errors.ts';
+import { codeOfAsync as codeOf } from './support/errors.ts';
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));

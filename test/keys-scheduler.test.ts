@@ -1,5 +1,5 @@
 /**
- * The rotation scheduler inside the service (src/keys/scheduler.ts) against a real store: it rotates a due
+ * The rotation scheduler inside the service (src/keys/rotation-scheduler.ts) against a real store: it rotates a due
  * key with no CLI involved (actor system:scheduler); two schedulers on one store (two service replicas on
  * PostgreSQL; on PGlite the service and a second runtime through its socket) add exactly one version per due
  * key, also when their rounds are started at the same instant; a key whose rotation fails is logged, counted
@@ -9,11 +9,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import type { KeyLog } from '../src/keys/_log.ts';
-import { openRuntime } from '../src/keys/runtime.ts';
-import type { Runtime, RuntimeOptions } from '../src/keys/runtime-types.ts';
+import { openRuntime } from '../src/runtime/open.ts';
+import type { Runtime, RuntimeOptions } from '../src/runtime/types.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
-import { codeOf as syncCodeOf } from './_errors.ts';
-import { until } from './_poll.ts';
+import { codeOf as syncCodeOf } from './support/errors.ts';
+import { until } from './support/poll.ts';
 
 interface Captured extends KeyLog {
   readonly lines: { level: string; fields: Record<string, unknown>; message: string }[];

@@ -5,8 +5,9 @@
  * unhandled; vitest fails a run on either, so these tests pass only if the process stays clean.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { codeOfAsync } from './_errors.ts';
+import { codeOfAsync } from './support/errors.ts';
 import { createTestStore, postgresUrl, type TestStore } from './support/db.ts';
+import { eventually } from './support/poll.ts';
 
 const stores: TestStore[] = [];
 afterAll(async () => {
@@ -24,15 +25,14 @@ describe('the store going away under a checked-out connection', () => {
         await s.query(`SELECT pg_sleep(30) /* ${marker} */`);
       });
       // Wait for the statement to be running, then kill its backend as a restarting server would.
-      for (let i = 0; ; i++) {
+      const running = async () => {
         const rows = await rt.db.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()`,
           [`%${marker}%`],
         );
-        if (rows[0]?.n === 1) break;
-        expect(i).toBeLessThan(200);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+        return rows[0]?.n === 1;
+      };
+      expect(await eventually(5_000, running, 25)).toBe(true);
       await rt.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()`, [`%${marker}%`]);
       expect(await codeOfAsync(inFlight)).toBe('unavailable');
       // The broken connection was discarded, not returned to the pool.

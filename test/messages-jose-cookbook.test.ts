@@ -20,7 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { testKey } from './_keys.ts';
+import { testKey } from './support/keys.ts';
 import { JwsError, parseCompactJws, resolveKeyType, signCompactJws, verifyJwsSignature, type KeyTypeSpec } from '../src/crypto/index.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -11,7 +11,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { CompactSign, compactVerify, createLocalJWKSet, flattenedVerify, type JSONWebKeySet } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testKey, type TestKey } from './_keys.ts';
+import { testKey, type TestKey } from './support/keys.ts';
 import { publicJwk, type KeyType } from '../src/crypto/index.ts';
 import { canonicalMessageBytes, signMessage, verifyMessage, type KeyLookup } from '../src/messages/index.ts';
 

@@ -5,8 +5,8 @@
  * route is documented here and nothing else is.
  */
 import { z } from 'zod';
-import type { AnyRouteDef } from './_internal/route.ts';
-import { errorBody } from './_internal/schemas.ts';
+import type { AnyRouteDef } from './route.ts';
+import { errorBody } from './routes/_schemas.ts';
 
 const COMMON_ERRORS: Readonly<Record<number, string>> = {
   400: 'invalid_request and other 400 codes',

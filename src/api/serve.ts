@@ -11,9 +11,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { openRuntime } from '../keys/runtime.ts';
-import type { Runtime } from '../keys/runtime-types.ts';
-import { createLogger } from './_internal/logger.ts';
+import { openRuntime } from '../runtime/open.ts';
+import type { Runtime } from '../runtime/types.ts';
+import { createLogger } from './middleware/logger.ts';
 import { createApp } from './app.ts';
 
 export interface ServeOptions {

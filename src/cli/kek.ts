@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { PaysealError } from '../errors.ts';
-import type { KekRotateProgress } from '../keys/kek-rotate.ts';
+import type { KekRotateProgress } from '../keys/kek/rotate.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, cliActor, json } from './_io.ts';
 import { withRuntime, type CliContext } from './keys.ts';
 

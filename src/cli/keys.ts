@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
-import type { Runtime } from '../keys/runtime-types.ts';
+import { VERSION_DIGITS } from '../grammar.ts';
+import type { Runtime } from '../runtime/types.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, cliActor, json, type CliIo } from './_io.ts';
 import { keyDetail, keyList, rotateDueReport } from './render.ts';
 
@@ -19,7 +20,7 @@ export interface CliContext {
 export async function withRuntime<T>(ctx: CliContext, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const config = ctx.config();
   // Loaded on demand: a usage error or --help should not pay for loading PGlite and pg.
-  const { openRuntime } = await import('../keys/runtime.ts');
+  const { openRuntime } = await import('../runtime/open.ts');
   const rt = await openRuntime(config, { role: 'cli' });
   try {
     for (const n of rt.notices) ctx.io.err(`${n}\n`);
@@ -30,7 +31,7 @@ export async function withRuntime<T>(ctx: CliContext, fn: (rt: Runtime) => Promi
 }
 
 function versionArg(raw: string): number {
-  if (!/^[1-9][0-9]{0,9}$/.test(raw)) throw new UsageError(`--version must be a version number like 3, got ${JSON.stringify(raw)}`);
+  if (!VERSION_DIGITS.test(raw)) throw new UsageError(`--version must be a version number like 3, got ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 

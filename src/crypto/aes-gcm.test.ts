@@ -6,7 +6,7 @@ import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from '
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GCM_IV_BYTES, GCM_TAG_BYTES, createAead, resolveKeyType } from './index.ts';
-import { codeOf } from '../../test/_errors.ts';
+import { codeOf } from '../../test/support/errors.ts';
 
 function flipBit(b: Uint8Array, byte: number): Buffer {
   const out = Buffer.from(b);

@@ -4,9 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/_hostile.ts';
+import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/support/hostile.ts';
 import { decodeBase64Strict, decodeBase64UrlStrict, encodeBase64, encodeBase64Url } from './index.ts';
-import { codeOf } from '../../test/_errors.ts';
+import { codeOf } from '../../test/support/errors.ts';
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -3,9 +3,9 @@
  * agreeing with digest, and unsupported_algorithm for anything else.
  */
 import { describe, expect, it } from 'vitest';
-import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/_hostile.ts';
+import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/support/hostile.ts';
 import { HASHES, createHasher, digest, digestLength, parseHashName, type HashName } from './index.ts';
-import { codeOf } from '../../test/_errors.ts';
+import { codeOf } from '../../test/support/errors.ts';
 
 const ABC: Readonly<Record<HashName, string>> = {
   'sha2-256': 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',

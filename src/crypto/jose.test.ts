@@ -4,7 +4,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testKey, type TestKey } from '../../test/_keys.ts';
+import { testKey, type TestKey } from '../../test/support/keys.ts';
 import { isPaysealError } from '../errors.ts';
 import { KEY_TYPES, jwsAlgorithm, publicJwk, resolveKeyType, type KeyType } from './index.ts';
 

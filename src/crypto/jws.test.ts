@@ -5,8 +5,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testKey, type TestKey } from '../../test/_keys.ts';
-import { HOSTILE_JWS } from '../../test/_hostile-jws.ts';
+import { testKey, type TestKey } from '../../test/support/keys.ts';
+import { HOSTILE_JWS } from '../../test/support/hostile-jws.ts';
 import { hasNoDuplicateMembers } from './_json-members.ts';
 import { signOptionsOf } from './jws-algorithms.ts';
 import {

@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testKey, type TestKey } from '../../test/_keys.ts';
+import { testKey, type TestKey } from '../../test/support/keys.ts';
 import { isPaysealError } from '../errors.ts';
 import { KEY_TYPES, generateKeyMaterial, importPublic, importSecret, publicPemOf, resolveKeyType, type KeyType } from './index.ts';
 

@@ -3,9 +3,9 @@
  * what each family allows). Signing with them is in sign.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/_hostile.ts';
+import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/support/hostile.ts';
 import { HASHES, keyTypeSpecs, parseSignOptions, resolveKeyType, resolveSignOptions, type SignOptions } from './index.ts';
-import { codeOf } from '../../test/_errors.ts';
+import { codeOf } from '../../test/support/errors.ts';
 
 describe('parseSignOptions', () => {
   it('maps the snake_case fields and leaves absent or null fields unset', () => {

@@ -3,9 +3,9 @@
  * resolves (including inherited property names), and rows cannot be changed.
  */
 import { describe, expect, it } from 'vitest';
-import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/_hostile.ts';
+import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/support/hostile.ts';
 import { KEY_TYPES, isKeyType, keyTypeSpecs, resolveKeyType } from './index.ts';
-import { codeOf } from '../../test/_errors.ts';
+import { codeOf } from '../../test/support/errors.ts';
 
 /** API.md's table, restated independently. */
 const EXPECTED = {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testKey, type TestKey } from '../../test/_keys.ts';
+import { testKey, type TestKey } from '../../test/support/keys.ts';
 import { HASHES, createSigner, createVerifier, derToP1363, keyTypeSpecs, p1363ToDer, type HashName, type KeyTypeSpec, type SignOptions } from './index.ts';
 
 const probe = spawnSync('openssl', ['version'], { encoding: 'utf8' });

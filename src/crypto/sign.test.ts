@@ -5,7 +5,7 @@
  */
 import { constants, verify as nodeVerify } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { testKey, type TestKey } from '../../test/_keys.ts';
+import { testKey, type TestKey } from '../../test/support/keys.ts';
 import {
   HASHES,
   createSigner,
@@ -20,7 +20,7 @@ import {
   type KeyTypeSpec,
   type SignOptions,
 } from './index.ts';
-import { codeOfAsync as codeOf } from '../../test/_errors.ts';
+import { codeOfAsync as codeOf } from '../../test/support/errors.ts';
 
 const SIGN_SPECS = keyTypeSpecs().filter((s) => s.purpose === 'sign');
 const MESSAGE = Buffer.from('payseal: pay 10.00 EUR to account 42\n');

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { derToP1363, p1363ToDer } from './index.ts';
-import { codeOf } from '../../test/_errors.ts';
+import { codeOf } from '../../test/support/errors.ts';
 
 /** Scalar sizes: P-256/secp256k1/DSA (N=256), P-384, P-521 (66 bytes, so DER needs long-form lengths). */
 const SCALAR_SIZES = [32, 48, 66] as const;

@@ -68,6 +68,13 @@ export interface KeyTypeSpec {
   readonly scalarBytes: number | null;
   /** DSA is legacy: FIPS 186-5 no longer approves DSA signature generation. */
   readonly legacy: boolean;
+  /**
+   * JWS `alg` (RFC 7518 §3.1; RFC 8812 §3.2 for ES256K; RFC 8037 for EdDSA; the private name DS256 for DSA)
+   * with the type's default hash (RSA: PSS); null for AES, which does not sign.
+   */
+  readonly jwsAlg: string | null;
+  /** RSA only: the alg with PKCS#1 v1.5 padding (RS256); null otherwise. */
+  readonly jwsAlgPkcs1v15: string | null;
 }
 
 /**

@@ -4,9 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/_hostile.ts';
+import { HOSTILE_STRINGS, HOSTILE_VALUES } from '../../test/support/hostile.ts';
 import { formatVersioned, parseVersioned } from './index.ts';
-import { codeOf } from '../../test/_errors.ts';
+import { codeOf } from '../../test/support/errors.ts';
 
 const MAX_VERSION = 2 ** 31 - 1;
 

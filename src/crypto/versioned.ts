@@ -4,11 +4,11 @@
  * pick the version from the envelope, never from a guess.
  */
 import { PaysealError } from '../errors.ts';
+import { MAX_VERSION, VERSION_DIGITS_SOURCE } from '../grammar.ts';
 import { decodeBase64Strict, encodeBase64 } from './base64.ts';
 
-/** Versions are positive 31-bit integers written without leading zeros, so each has one spelling. */
-const ENVELOPE = /^payseal:v([1-9][0-9]{0,9}):([A-Za-z0-9+/=]*)$/;
-const MAX_VERSION = 2 ** 31 - 1;
+/** Versions as grammar.ts spells them: positive 31-bit integers without leading zeros. */
+const ENVELOPE = new RegExp(`^payseal:v(${VERSION_DIGITS_SOURCE}):([A-Za-z0-9+/=]*)$`);
 
 export function formatVersioned(version: number, bytes: Uint8Array): string {
   if (!Number.isInteger(version) || version < 1 || version > MAX_VERSION) throw new RangeError('version out of range');

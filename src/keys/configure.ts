@@ -4,8 +4,8 @@
  * versions an incident response meant to retire.
  */
 import { PaysealError } from '../errors.ts';
-import { mutate, type KeyContext } from './_context.ts';
-import { assertKeyName, parseRotationPeriod } from './naming.ts';
+import { mutate, type KeyContext } from './mutate.ts';
+import { assertKeyName, parseRotationPeriod } from '../grammar.ts';
 import { recordEvent } from './store/events.ts';
 import { selectKey, setMinVersion, setRotationPeriod } from './store/key-rows.ts';
 import type { KeyConfigChange } from './types.ts';

@@ -5,8 +5,8 @@
  */
 import { generateKeyMaterial, resolveKeyType } from '../crypto/index.ts';
 import { PaysealError } from '../errors.ts';
-import { mutate, type KeyContext } from './_context.ts';
-import { assertKeyName, parseRotationPeriod } from './naming.ts';
+import { mutate, type KeyContext } from './mutate.ts';
+import { assertKeyName, parseRotationPeriod } from '../grammar.ts';
 import { recordEvent } from './store/events.ts';
 import { insertKey, insertVersion } from './store/key-rows.ts';
 

@@ -9,7 +9,7 @@ import { importPublic, importSecret, resolveKeyType } from '../crypto/index.ts';
 import type { KeyTypeSpec } from '../crypto/types.ts';
 import { PaysealError } from '../errors.ts';
 import type { ChangeFeed } from './change-feed.ts';
-import { ringFind, type KekRing } from './kek.ts';
+import { ringFind, type KekRing } from './kek/kek.ts';
 import type { Db } from './store/db.ts';
 import { selectKey, selectVersions, type KeyRow, type VersionRow } from './store/key-rows.ts';
 import type { UsableKey } from './types.ts';

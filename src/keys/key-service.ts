@@ -1,23 +1,29 @@
 /**
  * KeyService (types.ts) wired from the operation modules: mutations go to create/rotate/configure/revoke,
  * reads and the hot path go through the KeyCache. latestFor and versionFor answer from memory once a key
- * is cached; the first lookup after a change loads the key again. reserveEncryption adds the AES-GCM use
- * accounting of use-budget.ts, and the rotation a version's bound calls for.
+ * is cached; the first lookup after a change loads the key again. reserveEncryption is use-limit/ (the AES-GCM
+ * use budget and the rotation its bound calls for); the raw operations are operations/.
  */
 import { importPublic, publicJwk } from '../crypto/index.ts';
 import type { Purpose } from '../crypto/types.ts';
 import { PaysealError } from '../errors.ts';
-import type { KeyContext } from './_context.ts';
-import { failureOf, type KeyLog } from './_log.ts';
+import type { KeyContext } from './mutate.ts';
+import type { KeyLog } from './_log.ts';
 import { configureKey } from './configure.ts';
+import { openDecrypter } from './operations/decrypt.ts';
+import { openEncrypter } from './operations/encrypt.ts';
+import { openRewrapper } from './operations/rewrap.ts';
+import { openSigner } from './operations/sign.ts';
+import { openVerifier } from './operations/verify.ts';
 import { createKey } from './create.ts';
 import { KeyCache, type CachedKey } from './key-cache.ts';
 import { kidOf, toKeyInfo, toPublicKeys } from './key-info.ts';
-import { assertKeyName } from './naming.ts';
+import { assertKeyName } from '../grammar.ts';
 import { destroyVersion, revokeVersion } from './revoke.ts';
 import { rotateDueKeys, rotateKey } from './rotate.ts';
 import { selectAllKeys, selectUseCounts } from './store/key-rows.ts';
-import { UseBudget, type AesUseLimits } from './use-budget.ts';
+import type { AesUseLimits, UseBudget } from './use-limit/budget.ts';
+import { createUseLimit } from './use-limit/rotation.ts';
 import type { KeyInfo, KeyService, PublicKeysInfo, UsableKey, VersionLookup } from './types.ts';
 import { resolveKeyType } from '../crypto/index.ts';
 
@@ -36,11 +42,6 @@ export interface KeyServiceImpl extends KeyService {
   readonly budget: UseBudget;
 }
 
-/** The actor of a rotation made because a version neared its AES-GCM use bound. */
-export const USAGE_LIMIT_ACTOR = 'system:usage-limit';
-/** Rotations one reserveEncryption call may wait for before answering key_exhausted. */
-const MAX_EXHAUSTED_ROTATIONS = 5;
-
 export interface KeyServiceOptions {
   readonly useLimits: AesUseLimits;
   readonly log: KeyLog;
@@ -49,37 +50,6 @@ export interface KeyServiceOptions {
 export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): KeyServiceImpl {
   const cache = new KeyCache(ctx.db, ctx.ring, ctx.feed);
   const { log } = options;
-
-  /** One rotation per (key, exhausted version) at a time in this process; the ifLatest check makes it one across processes. */
-  const usageRotations = new Map<string, Promise<void>>();
-  function rotateForUse(name: string, version: number): Promise<void> {
-    const id = `${name}\0${version}`;
-    let p = usageRotations.get(id);
-    if (!p) {
-      p = (async () => {
-        try {
-          const rotated = await rotateKey(ctx, name, USAGE_LIMIT_ACTOR, { ifLatest: version });
-          if (rotated !== null) {
-            log.info({ key: name, version: rotated, previous_version: version, actor: USAGE_LIMIT_ACTOR }, 'rotated an AES key nearing its use bound (NIST SP 800-38D 8.3)');
-          } else if (cache.peek(name)?.row.latest_version === version) {
-            // Another process rotated first and its notification has not arrived yet.
-            cache.clear();
-          }
-        } catch (e) {
-          const f = failureOf(e);
-          log.error({ key: name, version, code: f.code, error: f.message }, 'rotation at the AES-GCM use bound failed');
-          throw e;
-        } finally {
-          usageRotations.delete(id);
-        }
-      })();
-      usageRotations.set(id, p);
-    }
-    return p;
-  }
-  const budget = new UseBudget(ctx, options.useLimits, (name, version) => {
-    rotateForUse(name, version).catch(() => {});
-  });
 
   async function entryOrThrow(name: string): Promise<CachedKey> {
     const e = await cache.entry(assertKeyName(name));
@@ -104,12 +74,15 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
     return usable;
   }
 
+  const useLimit = createUseLimit(ctx, cache, options.useLimits, log, latestFor);
+  const budget = useLimit.budget;
+
   async function list(): Promise<KeyInfo[]> {
     const { keys, versions } = await selectAllKeys(ctx.db);
     return keys.map((k) => toKeyInfo(k, resolveKeyType(k.type), versions.filter((v) => v.key === k.name)));
   }
 
-  return {
+  const service: KeyServiceImpl = {
     cache,
     budget,
     get,
@@ -165,32 +138,7 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
       return e.spec;
     },
 
-    async reserveEncryption(name, uses = 1): Promise<UsableKey> {
-      if (!Number.isSafeInteger(uses) || uses < 1 || uses > budget.limits.limit) {
-        throw new PaysealError('invalid_request', 'uses must be a whole number from 1');
-      }
-      let failure: { code: string } | null = null;
-      for (let attempt = 0; attempt <= MAX_EXHAUSTED_ROTATIONS; attempt++) {
-        const key = await latestFor(name, 'encrypt');
-        let ok = true;
-        while (ok && !budget.take(name, key.version, uses)) ok = await budget.refill(name, key.version, uses);
-        if (ok) return key;
-        if (attempt === MAX_EXHAUSTED_ROTATIONS) break;
-        // The newest version is at its bound: rotate (or see another process's rotation), then use the new one.
-        try {
-          await rotateForUse(name, key.version);
-        } catch (e) {
-          failure = failureOf(e);
-          break;
-        }
-      }
-      throw new PaysealError(
-        'key_exhausted',
-        `the newest version of key ${name} reached its AES-GCM use bound of ${budget.limits.limit} encryptions (NIST SP 800-38D 8.3)` +
-          (failure ? ` and rotating it failed (${failure.code})` : ' and keeps being exhausted by concurrent rotations') +
-          ': rotate the key, then retry',
-      );
-    },
+    reserveEncryption: (name, uses = 1) => useLimit.reserve(name, uses),
 
     async versionFor(name, version, purpose, use): Promise<VersionLookup> {
       const e = cache.peek(name) ?? (await entryOrThrow(name));
@@ -206,5 +154,12 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
       if (v.destroyed_at !== null || v.wrapped === null) return { ok: false, reason: 'key_version_destroyed' };
       return { ok: true, key: cache.privateOf(e, version) };
     },
+
+    signer: (name) => openSigner(service, name),
+    verifier: (name) => openVerifier(service, name),
+    encrypter: (name) => openEncrypter(service, name),
+    decrypter: (name) => openDecrypter(service, name),
+    rewrapper: (name) => openRewrapper(service, name),
   };
+  return service;
 }

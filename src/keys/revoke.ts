@@ -5,8 +5,8 @@
  * so old signatures stay verifiable unless also revoked. Repeating either is a no-op.
  */
 import { PaysealError } from '../errors.ts';
-import { mutate, type KeyContext } from './_context.ts';
-import { assertKeyName, assertVersion } from './naming.ts';
+import { mutate, type KeyContext } from './mutate.ts';
+import { assertKeyName, assertVersion } from '../grammar.ts';
 import { recordEvent } from './store/events.ts';
 import { markDestroyed, markRevoked, selectKey, selectVersions } from './store/key-rows.ts';
 import type { Queryable } from './store/db.ts';

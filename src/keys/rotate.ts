@@ -10,9 +10,9 @@
  */
 import { generateKeyMaterial, resolveKeyType } from '../crypto/index.ts';
 import { PaysealError } from '../errors.ts';
-import { mutate, type KeyContext } from './_context.ts';
+import { mutate, type KeyContext } from './mutate.ts';
 import { failureOf } from './_log.ts';
-import { assertKeyName, parseRotationPeriod } from './naming.ts';
+import { assertKeyName, parseRotationPeriod } from '../grammar.ts';
 import { recordEvent } from './store/events.ts';
 import { insertVersion, selectKey, selectDueKeyNames, setLatest } from './store/key-rows.ts';
 import type { RotateDueResult } from './types.ts';

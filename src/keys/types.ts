@@ -1,10 +1,15 @@
 /**
- * The key model of API.md as types, and the two services the API and the CLI call: KeyService (key rings and
- * the hot-path lookups) and ClientService (API clients and their tokens). Implementations live beside this
- * file; src/api and src/cli depend only on these interfaces.
+ * The key model of API.md as types, and KeyService, which the API, the CLI and the other rooms call: key
+ * rings, the hot-path lookups and the operations (operations/). The implementation is key-service.ts;
+ * src/api and src/cli depend only on this interface.
  */
 import type { KeyObject } from 'node:crypto';
 import type { HashName, KeyType, KeyTypeSpec, Purpose } from '../crypto/types.ts';
+import type { KeyDecrypter } from './operations/decrypt.ts';
+import type { KeyEncrypter } from './operations/encrypt.ts';
+import type { KeyRewrapper } from './operations/rewrap.ts';
+import type { KeySigner } from './operations/sign.ts';
+import type { KeyVerifier } from './operations/verify.ts';
 
 export type VersionState = 'active' | 'retired' | 'revoked' | 'destroyed';
 
@@ -122,31 +127,16 @@ export interface KeyService {
   reserveEncryption(name: string, uses?: number): Promise<UsableKey>;
   /** Verification / decryption key for a given version, applying revoke, destroy and min_version. */
   versionFor(name: string, version: number, purpose: Purpose, use: 'verify' | 'decrypt'): Promise<VersionLookup>;
-}
 
-export interface ClientInfo {
-  readonly name: string;
-  readonly scopes: readonly string[];
-  readonly created_at: string;
-}
-
-export interface AuthenticatedClient {
-  readonly name: string;
-  readonly scopes: readonly string[];
-}
-
-export interface ClientService {
-  /** Returns the token once; only its SHA-256 is stored. Throws client_exists, invalid_request. */
-  create(name: string, scopes: readonly string[], actor: Actor): Promise<ClientInfo & { token: string }>;
-  list(): Promise<ClientInfo[]>;
-  /** Throws client_not_found. The token stops working on every process within a second. */
-  remove(name: string, actor: Actor): Promise<void>;
-  /** Looks the token's SHA-256 up (cached), compares in constant time; null when unknown. */
-  authenticate(token: string): Promise<AuthenticatedClient | null>;
-  /** Makes sure a client named `admin` with scope admin exists and holds this token (PAYSEAL_ADMIN_TOKEN). */
-  ensureAdmin(token: string, actor: Actor): Promise<void>;
-  /** True when no client exists yet (first start). */
-  isEmpty(): Promise<boolean>;
+  /**
+   * The operations (src/keys/operations/): each opens the key once (key_not_found / key_type_mismatch for the
+   * whole request), then runs per message, so a batch pays the lookup once.
+   */
+  signer(name: string): Promise<KeySigner>;
+  verifier(name: string): Promise<KeyVerifier>;
+  encrypter(name: string): Promise<KeyEncrypter>;
+  decrypter(name: string): Promise<KeyDecrypter>;
+  rewrapper(name: string): Promise<KeyRewrapper>;
 }
 
 export type { HashName };

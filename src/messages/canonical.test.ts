@@ -4,7 +4,7 @@
  * spelling of a kid.
  */
 import { describe, expect, it } from 'vitest';
-import { codeOf } from '../../test/_errors.ts';
+import { codeOf } from '../../test/support/errors.ts';
 import { PaysealError } from '../errors.ts';
 import { canonicalMessageBytes, formatKid, parseKid, readCanonicalPayload } from './index.ts';
 

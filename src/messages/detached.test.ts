@@ -7,8 +7,8 @@
 import type { KeyObject } from 'node:crypto';
 import { FlattenedSign, flattenedVerify, importJWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HOSTILE_JWS } from '../../test/_hostile-jws.ts';
-import { testKey, type TestKey } from '../../test/_keys.ts';
+import { HOSTILE_JWS } from '../../test/support/hostile-jws.ts';
+import { testKey, type TestKey } from '../../test/support/keys.ts';
 import { keyTypeSpecs, publicJwk, type KeyType } from '../crypto/index.ts';
 import { signDetached, verifyDetached, type KeyLookup, type MessageSigningKey } from './index.ts';
 

@@ -3,8 +3,9 @@
  * names its key and version). One spelling per (name, version): the name pattern of API.md "Keys", versions
  * 1..2^31-1 without leading zeros, so a kid can never be re-spelled to dodge a per-version check.
  */
-const KID = /^([a-z0-9][a-z0-9._-]{0,63}):v([1-9][0-9]{0,9})$/;
-const MAX_VERSION = 2 ** 31 - 1;
+import { MAX_VERSION, NAME_SOURCE, VERSION_DIGITS_SOURCE } from '../grammar.ts';
+
+const KID = new RegExp(`^(${NAME_SOURCE}):v(${VERSION_DIGITS_SOURCE})$`);
 
 export interface Kid {
   readonly name: string;

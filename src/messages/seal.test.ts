@@ -6,8 +6,8 @@
 import { type KeyObject } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HOSTILE_JWS } from '../../test/_hostile-jws.ts';
-import { testKey, type TestKey } from '../../test/_keys.ts';
+import { HOSTILE_JWS } from '../../test/support/hostile-jws.ts';
+import { testKey, type TestKey } from '../../test/support/keys.ts';
 import type { KeyType } from '../crypto/index.ts';
 import { canonicalMessageBytes, openMessage, sealJws, sealMessage, signMessage, type KeyLookup, type MessageEncryptionKey, type ReplayGuard } from './index.ts';
 

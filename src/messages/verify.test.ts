@@ -7,8 +7,9 @@
 import { createHmac, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HOSTILE_JWS } from '../../test/_hostile-jws.ts';
-import { testKey, type TestKey } from '../../test/_keys.ts';
+import { HOSTILE_JWS } from '../../test/support/hostile-jws.ts';
+import { testKey, type TestKey } from '../../test/support/keys.ts';
+import { memoryGuard } from '../../test/support/replay.ts';
 import { keyTypeSpecs, signCompactJws, type KeyType } from '../crypto/index.ts';
 import { PaysealError } from '../errors.ts';
 import {
@@ -19,7 +20,6 @@ import {
   verifyMessage,
   type KeyLookup,
   type MessageSigningKey,
-  type ReplayGuard,
 } from './index.ts';
 
 const SIGN_TYPES = keyTypeSpecs().filter((s) => s.purpose === 'sign').map((s) => s.type);
@@ -54,19 +54,6 @@ const lookup: KeyLookup = async (name, version) => {
   if (version < e.min) return { ok: false, reason: 'below_min_version' };
   return { ok: true, key: { spec: k(e.type, v.slot).spec, key: k(e.type, v.slot).publicKey as KeyObject, version } };
 };
-
-/** A ReplayGuard for tests only: a Map, atomic because JS is single-threaded. The real one is PostgreSQL. */
-function memoryGuard(): ReplayGuard & { seen: Map<string, number> } {
-  const seen = new Map<string, number>();
-  return {
-    seen,
-    async consume(jti, expiresAt) {
-      if (seen.has(jti)) return false;
-      seen.set(jti, expiresAt);
-      return true;
-    },
-  };
-}
 
 /** A JWS with a hand-made header over `payload`, signed by `type`'s key (slot 0) with its own alg machinery. */
 async function craft(type: KeyType, header: Record<string, unknown>, payload: string | Buffer = canonicalMessageBytes(MESSAGE)): Promise<string> {

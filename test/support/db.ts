@@ -15,10 +15,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { openRuntime } from '../../src/keys/runtime.ts';
-import type { Runtime } from '../../src/keys/runtime-types.ts';
+import { openRuntime } from '../../src/runtime/open.ts';
+import type { Runtime } from '../../src/runtime/types.ts';
 import { migrate, readMigrations } from '../../src/keys/store/migrate.ts';
-import { wrapPglite } from '../../src/keys/store/pglite.ts';
+import { wrapPglite } from '../../src/keys/store/embedded/pglite.ts';
 
 export type TestBackend = 'embedded' | 'postgres';
 

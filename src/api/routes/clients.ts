@@ -4,14 +4,14 @@
  * a second, through ClientService's cache invalidation).
  */
 import { z } from 'zod';
-import { defineRoute, type AnyRouteDef } from '../_internal/route.ts';
+import { MAX_SCOPES, SCOPE_PATTERN } from '../../grammar.ts';
+import { defineRoute, type AnyRouteDef } from '../route.ts';
+import { nameField } from './_schemas.ts';
 
-const KEY_OR_STAR = '(\\*|[a-z0-9][a-z0-9._-]{0,63})';
-const SCOPE = new RegExp(`^(admin|keys:manage|keys:read|hash|ledger:read|(sign|verify|encrypt|decrypt):${KEY_OR_STAR})$`);
 
 const createClientBody = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'name must match ^[a-z0-9][a-z0-9._-]{0,63}$'),
-  scopes: z.array(z.string().regex(SCOPE, 'not a scope of API.md')).min(1).max(256),
+  name: nameField,
+  scopes: z.array(z.string().regex(SCOPE_PATTERN, 'not a scope of API.md')).min(1).max(MAX_SCOPES),
 });
 
 const clientInfo = z.object({ name: z.string(), scopes: z.array(z.string()), created_at: z.string() });

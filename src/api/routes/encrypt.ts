@@ -1,7 +1,17 @@
-/** POST /v1/keys/{name}/encrypt (encrypt:name): AES-GCM under the newest version, single or batch. */
+/**
+ * POST /v1/keys/{name}/encrypt (encrypt:name): AES-GCM under the newest version, single or batch. The route
+ * parses and decodes; src/keys/operations/encrypt.ts counts the use and seals.
+ */
 import { z } from 'zod';
-import { encryptItemSchema, openEncrypter } from '../_internal/encrypt.ts';
-import { operationRoute } from '../_internal/operation-route.ts';
+import { decodeBase64Strict } from '../../crypto/index.ts';
+import { parseWith } from '../route.ts';
+import { operationRoute } from './_operation.ts';
+import { base64Field } from './_schemas.ts';
+
+export const encryptItemSchema = z.strictObject({
+  plaintext: base64Field('the bytes to encrypt'),
+  aad: base64Field('additional authenticated data').nullable().optional(),
+});
 
 export const encryptRoute = operationRoute({
   verb: 'encrypt',
@@ -16,7 +26,15 @@ export const encryptRoute = operationRoute({
     409: { description: 'key_exhausted: the newest version reached its AES-GCM use bound and could not be rotated' },
   },
   async open(deps, name) {
-    const encrypter = await openEncrypter(deps.runtime.keys, name);
-    return { spec: encrypter.spec, run: (item, _defaults, prefix) => encrypter.encrypt(item, prefix) };
+    const encrypter = await deps.runtime.keys.encrypter(name);
+    return {
+      spec: encrypter.spec,
+      run(raw, _defaults, prefix) {
+        const item = parseWith(encryptItemSchema, raw, prefix);
+        const plaintext = decodeBase64Strict(item.plaintext, `${prefix}plaintext`);
+        const aad = item.aad == null ? undefined : decodeBase64Strict(item.aad, `${prefix}aad`);
+        return encrypter.encrypt(plaintext, aad);
+      },
+    };
   },
 });

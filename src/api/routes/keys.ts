@@ -4,20 +4,19 @@
  * KeyInfo never carries private material.
  */
 import { z } from 'zod';
-import { defineRoute, parseWith, type AnyRouteDef } from '../_internal/route.ts';
-import { keyInfo, versionParam } from '../_internal/schemas.ts';
-
-const KEY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+import { defineRoute, parseWith, type AnyRouteDef } from '../route.ts';
+import { MAX_VERSION } from '../../grammar.ts';
+import { keyInfo, nameField, versionParam } from './_schemas.ts';
 
 const createKeyBody = z.strictObject({
-  name: z.string().regex(KEY_NAME, 'name must match ^[a-z0-9][a-z0-9._-]{0,63}$'),
+  name: nameField,
   type: z.string().max(64).meta({ description: 'a key type of API.md, e.g. ecdsa-p256, ed25519, aes-256-gcm' }),
   rotation_period: z.string().max(32).nullable().optional().meta({ description: '"90d", "12h", … or null' }),
 });
 
 const configureKeyBody = z.strictObject({
   rotation_period: z.string().max(32).nullable().optional(),
-  min_version: z.number().int().min(1).max(2 ** 31 - 1).optional(),
+  min_version: z.number().int().min(1).max(MAX_VERSION).optional(),
 });
 
 const manage = () => ['keys:manage'];

@@ -4,7 +4,7 @@
  * non-revoked version of every asymmetric key, for callers that verify locally.
  */
 import { z } from 'zod';
-import { defineRoute, type AnyRouteDef } from '../_internal/route.ts';
+import { defineRoute, type AnyRouteDef } from '../route.ts';
 
 const publicKeys = z.object({
   name: z.string(),

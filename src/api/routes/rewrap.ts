@@ -1,16 +1,17 @@
 /**
  * POST /v1/keys/{name}/rewrap (decrypt:name and encrypt:name): re-encrypts under the newest version. Takes
- * batch_input too (an extension: API.md lists batches for sign, verify, encrypt and decrypt).
+ * batch_input too (an extension: API.md lists batches for sign, verify, encrypt and decrypt). The work is
+ * src/keys/operations/rewrap.ts.
  */
 import { z } from 'zod';
-import { operationRoute } from '../_internal/operation-route.ts';
-import { openRewrapper, rewrapItemSchema } from '../_internal/rewrap.ts';
+import { operationRoute } from './_operation.ts';
+import { decryptItemSchema, parseCiphertextItem } from './decrypt.ts';
 
 export const rewrapRoute = operationRoute({
   verb: 'rewrap',
   summary: 'Decrypt and encrypt again under the newest version',
   scopes: (name) => [`decrypt:${name}`, `encrypt:${name}`],
-  item: rewrapItemSchema,
+  item: decryptItemSchema,
   shared: {},
   result: z.object({ ciphertext: z.string(), key_version: z.number().int() }),
   errors: {
@@ -19,7 +20,13 @@ export const rewrapRoute = operationRoute({
     409: { description: 'key_exhausted: the newest version reached its AES-GCM use bound and could not be rotated' },
   },
   async open(deps, name) {
-    const rewrapper = await openRewrapper(deps.runtime.keys, name);
-    return { spec: rewrapper.spec, run: (item, _defaults, prefix) => rewrapper.rewrap(item, prefix) };
+    const rewrapper = await deps.runtime.keys.rewrapper(name);
+    return {
+      spec: rewrapper.spec,
+      run(raw, _defaults, prefix) {
+        const item = parseCiphertextItem(raw, prefix);
+        return rewrapper.rewrap(item.ciphertext, item.aad, `${prefix}ciphertext`);
+      },
+    };
   },
 });

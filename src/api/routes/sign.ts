@@ -1,8 +1,14 @@
-/** POST /v1/keys/{name}/sign (sign:name): raw signatures, single or batch. See _internal/sign.ts. */
+/**
+ * POST /v1/keys/{name}/sign (sign:name): raw signatures with the newest version, single or batch. The route
+ * parses and decodes; src/keys/operations/sign.ts signs.
+ */
 import { z } from 'zod';
-import { operationRoute } from '../_internal/operation-route.ts';
-import { signOptionFields } from '../_internal/schemas.ts';
-import { openSigner, signItemSchema } from '../_internal/sign.ts';
+import { decodeBase64Strict } from '../../crypto/index.ts';
+import { parseWith } from '../route.ts';
+import { operationRoute, withDefaults } from './_operation.ts';
+import { base64Field, signOptionFields } from './_schemas.ts';
+
+export const signItemSchema = z.strictObject({ input: base64Field('the bytes to sign'), ...signOptionFields });
 
 export const signRoute = operationRoute({
   verb: 'sign',
@@ -13,7 +19,13 @@ export const signRoute = operationRoute({
   result: z.object({ signature: z.string(), key_version: z.number().int() }),
   errors: { 400: { description: 'invalid_request, unsupported_algorithm, key_type_mismatch' }, 404: { description: 'key_not_found' } },
   async open(deps, name) {
-    const signer = await openSigner(deps.runtime.keys, name);
-    return { spec: signer.spec, run: (item, defaults, prefix) => signer.sign(item, defaults, prefix) };
+    const signer = await deps.runtime.keys.signer(name);
+    return {
+      spec: signer.spec,
+      run(raw, defaults, prefix) {
+        const item = parseWith(signItemSchema, raw, prefix);
+        return signer.sign(decodeBase64Strict(item.input, `${prefix}input`), withDefaults(item, defaults));
+      },
+    };
   },
 });

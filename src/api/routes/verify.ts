@@ -1,8 +1,18 @@
-/** POST /v1/keys/{name}/verify (verify:name): raw verification, single or batch. See _internal/verify.ts. */
+/**
+ * POST /v1/keys/{name}/verify (verify:name): raw verification with the version named in the signature, single
+ * or batch. The route parses and decodes; src/keys/operations/verify.ts verifies.
+ */
 import { z } from 'zod';
-import { operationRoute } from '../_internal/operation-route.ts';
-import { signOptionFields } from '../_internal/schemas.ts';
-import { openVerifier, verifyItemSchema } from '../_internal/verify.ts';
+import { decodeBase64Strict } from '../../crypto/index.ts';
+import { parseWith } from '../route.ts';
+import { operationRoute, withDefaults } from './_operation.ts';
+import { base64Field, signOptionFields, versionedField } from './_schemas.ts';
+
+export const verifyItemSchema = z.strictObject({
+  input: base64Field('the signed bytes'),
+  signature: versionedField('the signature from sign'),
+  ...signOptionFields,
+});
 
 export const verifyRoute = operationRoute({
   verb: 'verify',
@@ -17,7 +27,14 @@ export const verifyRoute = operationRoute({
   }),
   errors: { 400: { description: 'invalid_request (also a malformed signature string), unsupported_algorithm, key_type_mismatch' }, 404: { description: 'key_not_found' } },
   async open(deps, name) {
-    const verifier = await openVerifier(deps.runtime.keys, name);
-    return { spec: verifier.spec, run: (item, defaults, prefix) => verifier.verify(item, defaults, prefix) };
+    const verifier = await deps.runtime.keys.verifier(name);
+    return {
+      spec: verifier.spec,
+      run(raw, defaults, prefix) {
+        const item = parseWith(verifyItemSchema, raw, prefix);
+        const input = decodeBase64Strict(item.input, `${prefix}input`);
+        return verifier.verify(input, item.signature, withDefaults(item, defaults), `${prefix}signature`);
+      },
+    };
   },
 });

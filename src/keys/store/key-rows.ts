@@ -67,6 +67,11 @@ export async function selectVersions(q: Queryable, name: string): Promise<Versio
   return rows.map(versionRow);
 }
 
+/** next_rotation_at from a period in ms given as parameter $n: now + period, or NULL for no scheduled rotation. */
+function nextRotationAt(n: number): string {
+  return `CASE WHEN $${n}::bigint IS NULL THEN NULL ELSE now() + $${n}::bigint * interval '1 millisecond' END`;
+}
+
 export async function selectAllKeys(q: Queryable): Promise<{ keys: KeyRow[]; versions: VersionRow[] }> {
   const keys = (await q.query(`SELECT ${KEY_COLUMNS} FROM keys ORDER BY name`)).map(keyRow);
   const versions = (await q.query(`SELECT ${VERSION_COLUMNS} FROM key_versions ORDER BY key, version`)).map(versionRow);
@@ -77,7 +82,7 @@ export async function selectAllKeys(q: Queryable): Promise<{ keys: KeyRow[]; ver
 export async function insertKey(q: Queryable, name: string, type: string, period: string | null, periodMs: number | null): Promise<boolean> {
   const rows = await q.query(
     `INSERT INTO keys (name, type, min_version, latest_version, rotation_period, next_rotation_at)
-     VALUES ($1, $2, 1, 1, $3, CASE WHEN $4::bigint IS NULL THEN NULL ELSE now() + $4::bigint * interval '1 millisecond' END)
+     VALUES ($1, $2, 1, 1, $3, ${nextRotationAt(4)})
      ON CONFLICT (name) DO NOTHING RETURNING name`,
     [name, type, period, periodMs],
   );
@@ -114,7 +119,7 @@ export async function insertVersion(
 export async function setLatest(q: Queryable, name: string, version: number, periodMs: number | null): Promise<void> {
   await q.query(
     `UPDATE keys SET latest_version = $2,
-       next_rotation_at = CASE WHEN $3::bigint IS NULL THEN NULL ELSE now() + $3::bigint * interval '1 millisecond' END
+       next_rotation_at = ${nextRotationAt(3)}
      WHERE name = $1`,
     [name, version, periodMs],
   );
@@ -123,7 +128,7 @@ export async function setLatest(q: Queryable, name: string, version: number, per
 export async function setRotationPeriod(q: Queryable, name: string, period: string | null, periodMs: number | null): Promise<void> {
   await q.query(
     `UPDATE keys SET rotation_period = $2,
-       next_rotation_at = CASE WHEN $3::bigint IS NULL THEN NULL ELSE now() + $3::bigint * interval '1 millisecond' END
+       next_rotation_at = ${nextRotationAt(3)}
      WHERE name = $1`,
     [name, period, periodMs],
   );

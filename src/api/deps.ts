@@ -1,0 +1,20 @@
+/**
+ * What the HTTP layer is given (AppDeps, from serve.ts or a test) and what its routes see (ApiDeps: the same
+ * plus the per-app metrics and the OpenAPI document).
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Runtime } from '../runtime/types.ts';
+import type { ApiMetrics } from './middleware/metrics.ts';
+
+export interface AppDeps {
+  readonly runtime: Pick<Runtime, 'keys' | 'clients' | 'ping'> & { readonly scheduler?: Runtime['scheduler'] };
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+export interface ApiDeps extends AppDeps {
+  readonly metrics: ApiMetrics;
+  /** The OpenAPI document of the app's own route table (built once, on first request). */
+  readonly openapi: () => Record<string, unknown>;
+}

@@ -1,0 +1,43 @@
+/**
+ * Verifying with a key. The version comes from the signature's `payseal:v<N>:` envelope; the key service says
+ * whether that version may verify (revoked → `key_version_revoked`, below min_version → `below_min_version`,
+ * never existed → `unknown_version`), and each of those is a `valid: false` answer, not an error, as is a
+ * well-formed signature that does not verify (`bad_signature`; the verifier fails closed and never says why the
+ * math failed). A signature string that is not a well-formed envelope is 400 invalid_request. versionFor hands
+ * out the public half of every version (destroyed ones too), so verification never touches a private key.
+ */
+import { createVerifier, parseSignOptions, parseVersioned, resolveSignOptions } from '../../crypto/index.ts';
+import type { KeyTypeSpec } from '../../crypto/index.ts';
+import type { KeyService } from '../types.ts';
+import type { SignOptionFields } from './sign.ts';
+
+export type VerifyFailure = 'bad_signature' | 'key_version_revoked' | 'below_min_version' | 'unknown_version' | 'key_version_destroyed';
+
+export interface VerifyResult {
+  readonly valid: boolean;
+  readonly key_version: number;
+  readonly reason?: VerifyFailure;
+}
+
+export interface KeyVerifier {
+  readonly spec: KeyTypeSpec;
+  /** `field` names the signature in an invalid_request message (a batch slot's prefix included). */
+  verify(input: Uint8Array, signature: string, options: SignOptionFields, field?: string): Promise<VerifyResult>;
+}
+
+/** Throws key_not_found, or key_type_mismatch for an encryption key, for the whole request. */
+export async function openVerifier(keys: Pick<KeyService, 'specFor' | 'versionFor'>, name: string): Promise<KeyVerifier> {
+  const spec = await keys.specFor(name, 'sign');
+  return {
+    spec,
+    async verify(input, signature, fields, field = 'signature') {
+      const envelope = parseVersioned(signature, field);
+      const options = parseSignOptions(fields);
+      resolveSignOptions(spec, options);
+      const lookup = await keys.versionFor(name, envelope.version, 'sign', 'verify');
+      if (!lookup.ok) return { valid: false, key_version: envelope.version, reason: lookup.reason };
+      const valid = await createVerifier(lookup.key.spec, lookup.key.key).verify(input, envelope.bytes, options);
+      return valid ? { valid: true, key_version: envelope.version } : { valid: false, key_version: envelope.version, reason: 'bad_signature' };
+    },
+  };
+}

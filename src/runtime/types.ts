@@ -1,0 +1,56 @@
+/**
+ * What a process (the service or the CLI) gets once the store is open, migrated and the KEK checked.
+ * Implemented by open.ts (openRuntime); src/runtime is where the rooms are composed for a process.
+ */
+import type { Config } from '../config.ts';
+import type { KeyLog } from '../keys/_log.ts';
+import type { KekRotateOptions, KekRotateResult } from '../keys/kek/rotate.ts';
+import type { RotateDueResult } from '../keys/types.ts';
+import type { SchedulerStats } from '../keys/rotation-scheduler.ts';
+import type { AesUseLimits } from '../keys/use-limit/budget.ts';
+import type { Db } from '../keys/store/db.ts';
+import type { ClientService } from '../clients/types.ts';
+import type { KeyService } from '../keys/types.ts';
+
+export interface Runtime {
+  readonly config: Config;
+  /** 'postgres' with DATABASE_URL, 'embedded' for PGlite in config.dataDir. */
+  readonly mode: 'postgres' | 'embedded';
+  readonly keys: KeyService;
+  readonly clients: ClientService;
+  /** One round trip to the database; throws PaysealError unavailable when it is down. */
+  ping(): Promise<void>;
+  /** Things the operator must see once at start (a generated KEK and where it lives, warnings). Never secrets. */
+  readonly notices: readonly string[];
+  close(): Promise<void>;
+  /**
+   * Added by the keys issue. The store itself (query / transaction / listen), for other rooms that keep
+   * their own tables beside the keys (the ledger): one schema, one set of SQL on both backends.
+   */
+  readonly db: Db;
+  /** Embedded mode: 'files' when this process opened the data dir, 'socket' when it reached a running service. */
+  readonly via: 'postgres' | 'files' | 'socket';
+  /** Id (fingerprint) of the KEK that wraps new keys. Never the KEK itself. */
+  readonly kekId: string;
+  /** Re-wraps every private key under the KEK given as base64 (payseal kek rotate); resumable. */
+  rotateKek(newKekBase64: string, options: KekRotateOptions): Promise<KekRotateResult>;
+  /**
+   * The in-service rotation scheduler (src/keys/rotation-scheduler.ts), or null when this runtime runs none (the CLI,
+   * or PAYSEAL_ROTATION_CHECK_SECONDS=0). stats() are counters since start (for /metrics); runOnce() runs a
+   * round now and resolves null when another process held the lock.
+   */
+  readonly scheduler: { stats(): SchedulerStats; runOnce(): Promise<RotateDueResult | null> } | null;
+}
+
+export interface RuntimeOptions {
+  /** 'service' serves the embedded store to other local processes (the CLI); 'cli' connects to it if one runs. */
+  readonly role: 'service' | 'cli';
+  /** Run the rotation scheduler; default: only with role 'service' (and a non-zero config.rotationCheckSeconds). */
+  readonly scheduler?: boolean;
+  /** The scheduler's interval in ms, overriding config.rotationCheckSeconds (tests). */
+  readonly rotationCheckMs?: number;
+  /** AES-GCM use accounting bounds; default AES_GCM_USE_LIMITS (2^32, rotate at 2^31, leases of 10,000). Tests lower them. */
+  readonly aesUseLimits?: Partial<AesUseLimits>;
+  /** Where the scheduler and usage rotations log (the service's pino logger); default JSON lines on stderr. */
+  readonly log?: KeyLog;
+}
