@@ -14,18 +14,18 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createSigner, formatVersioned, generateKeyMaterial, importSecret, resolveKeyType, type KeyType } from '../src/crypto/index.ts';
-import { LEDGER_KEY_NAME, signCheckpoint } from '../src/ledger/checkpoint.ts';
-import { signDigests } from '../src/ledger/digests.ts';
-import { chainEntries, type LedgerDraft } from '../src/ledger/entry.ts';
-import { exportLines } from '../src/ledger/export.ts';
-import { readBundle } from '../src/verify/bundle.ts';
-import { verifyLedgerFile } from '../src/verify/ledger.ts';
+import { LEDGER_KEY_NAME, signCheckpoint } from '../src/ledger/format/checkpoint.ts';
+import { signDigests } from '../src/ledger/format/digests.ts';
+import { chainEntries, type LedgerDraft } from '../src/ledger/format/entry.ts';
+import { exportLines } from '../src/ledger/format/export.ts';
+import { parseBundleText } from '../src/verify/bundle.ts';
+import { verifyLedger } from '../src/verify/ledger.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -94,11 +94,13 @@ async function timed<T>(what: string, f: () => Promise<T>): Promise<{ seconds: n
   return { seconds, value };
 }
 
-const bundle = readBundle(bundlePath);
+const bundle = parseBundleText(readFileSync(bundlePath, 'utf8'));
+// Read once, as the CLI does; the timings below are verification alone.
+const ledgerBytes = readFileSync(ledgerPath);
 // One untimed pass first, so neither timed pass pays for loading the modules and warming the JIT.
-await timed('warm-up (not reported)', () => verifyLedgerFile(bundle, ledgerPath, { workers: 0 }));
-const single = await timed('in process, one thread', () => verifyLedgerFile(bundle, ledgerPath, { workers: 0 }));
-const parallel = await timed('in process, this thread and worker threads sharing runs', () => verifyLedgerFile(bundle, ledgerPath));
+await timed('warm-up (not reported)', () => verifyLedger(bundle, ledgerBytes, { workers: 0 }));
+const single = await timed('in process, one thread', () => verifyLedger(bundle, ledgerBytes, { workers: 0 }));
+const parallel = await timed('in process, this thread and worker threads sharing runs', () => verifyLedger(bundle, ledgerBytes));
 const cli = await timed('command line (payseal ledger verify, with start-up)', () =>
   new Promise<{ code: number; threads: number }>((res) => {
     execFile(process.execPath, ['bin/payseal.js', 'ledger', 'verify', '--bundle', bundlePath, '--ledger', ledgerPath, '--json'], { cwd: ROOT, maxBuffer: 1 << 24 }, (err, stdout) => {
@@ -126,7 +128,7 @@ console.log('');
 console.log('| how | threads | time | entries/s |');
 console.log('| --- | --- | --- | --- |');
 const row = (how: string, threads: string, s: number) => console.log(`| ${how} | ${threads} | ${s.toFixed(2)} s | ${Math.round(count / s).toLocaleString('en')} |`);
-row('in process (verifyLedgerFile)', `main + ${parallel.value.threads} worker(s)`, parallel.seconds);
+row('in process (verifyLedger)', `main + ${parallel.value.threads} worker(s)`, parallel.seconds);
 row('in process, one thread', 'main', single.seconds);
 row('`payseal ledger verify` end to end', `main + ${cli.value.threads} worker(s)`, cli.seconds);
 console.log('');

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { createSigner, resolveKeyType } from '../src/crypto/index.ts';
 import { parseVersioned } from '../src/crypto/versioned.ts';
 import { LedgerAppender } from '../src/ledger/appender.ts';
-import { checkpointSigningBytes, type LedgerSigningKey, type SignedCheckpoint } from '../src/ledger/checkpoint.ts';
-import { chainEntries, entryHash, GENESIS_PREV, type ChainHead, type LedgerDraft, type LedgerEntry } from '../src/ledger/entry.ts';
+import { checkpointSigningBytes, type LedgerSigningKey, type SignedCheckpoint } from '../src/ledger/format/checkpoint.ts';
+import { chainEntries, entryHash, GENESIS_PREV, type ChainHead, type LedgerDraft, type LedgerEntry } from '../src/ledger/format/entry.ts';
 import type { LedgerStore } from '../src/ledger/ledger-store.ts';
 import { isPaysealError } from '../src/errors.ts';
 

@@ -7,12 +7,12 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, createSigner, resolveKeyType } from '../src/crypto/index.ts';
-import { checkpointSigningBytes, parseSignedCheckpoint, signCheckpoint } from '../src/ledger/checkpoint.ts';
-import { clientCreateDigests, keyCreateDigests, messageDigests, signDigests } from '../src/ledger/digests.ts';
-import { chainEntries, entryHash, entryHashInput, GENESIS_PREV, LEDGER_OPS, parseEntry, type LedgerDraft, type LedgerEntry } from '../src/ledger/entry.ts';
-import { exportLines, formatEntryLine, parseLedgerLine } from '../src/ledger/export.ts';
+import { checkpointSigningBytes, parseSignedCheckpoint, signCheckpoint } from '../src/ledger/format/checkpoint.ts';
+import { clientCreateDigests, keyCreateDigests, messageDigests, signDigests } from '../src/ledger/format/digests.ts';
+import { chainEntries, entryHash, entryHashInput, GENESIS_PREV, LEDGER_OPS, parseEntry, type LedgerDraft, type LedgerEntry } from '../src/ledger/format/entry.ts';
+import { exportLines, formatEntryLine, parseLedgerLine } from '../src/ledger/format/export.ts';
 import { readLedgerPage } from '../src/ledger/page.ts';
-import { HOSTILE_STRINGS } from './_verify-fixtures.ts';
+import { HOSTILE_STRINGS } from './support/verify-fixtures.ts';
 
 const draft: LedgerDraft = {
   ts: '2025-03-01T12:00:00.123Z',

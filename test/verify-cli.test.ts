@@ -15,7 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, encodeBase64Url, signCompactJws } from '../src/crypto/index.ts';
 import { ledgerCommand } from '../src/cli/ledger.ts';
 import { verifyCommand, type OfflineIo } from '../src/cli/verify.ts';
-import { makeFixture, makeLedger, writeFiles, type Fixture, type FixtureKey } from './_verify-fixtures.ts';
+import { makeFixture, makeLedger, writeFiles, type Fixture, type FixtureKey } from './support/verify-fixtures.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 let fixture: Fixture;

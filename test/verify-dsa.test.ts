@@ -14,7 +14,7 @@ import { derToP1363, resolveKeyType } from '../src/crypto/index.ts';
 import { dsaKeyLooksValid, dsaVerify, type DsaPublicKey } from '../src/verify/dsa.ts';
 import { createIndependentVerifier } from '../src/verify/independent.ts';
 import { vectorDir } from '../scripts/_wycheproof.ts';
-import { writeFiles } from './_verify-fixtures.ts';
+import { writeFiles } from './support/verify-fixtures.ts';
 
 const dir = vectorDir();
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^dsa_.*_test\.json$/.test(f)) : [];

@@ -9,7 +9,7 @@ import { canonicalJson, encodeBase64Url, signCompactJws, type KeyType, type RsaP
 import { parseBundle, type Bundle } from '../src/verify/bundle.ts';
 import { verifyMessageJws } from '../src/verify/jws.ts';
 import { OPENSSL_OPINION, type Opinion } from '../src/verify/signature.ts';
-import { makeFixture, type Fixture, type FixtureKey } from './_verify-fixtures.ts';
+import { makeFixture, type Fixture, type FixtureKey } from './support/verify-fixtures.ts';
 
 const TYPES: readonly [KeyType, RsaPadding | undefined, string][] = [
   ['ecdsa-p256', undefined, 'ES256'],

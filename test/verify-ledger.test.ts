@@ -7,13 +7,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Verifier } from '../src/crypto/index.ts';
 import { createSigner } from '../src/crypto/index.ts';
-import { LEDGER_KEY_NAME, signCheckpoint } from '../src/ledger/checkpoint.ts';
-import { chainEntries, entryHash, type LedgerEntry } from '../src/ledger/entry.ts';
-import { formatCheckpointLine, formatEntryLine } from '../src/ledger/export.ts';
+import { LEDGER_KEY_NAME, signCheckpoint } from '../src/ledger/format/checkpoint.ts';
+import { chainEntries, entryHash, type LedgerEntry } from '../src/ledger/format/entry.ts';
+import { formatCheckpointLine, formatEntryLine } from '../src/ledger/format/export.ts';
 import { parseBundle, type Bundle } from '../src/verify/bundle.ts';
 import { verifyLedger, type LedgerVerdict, type LedgerVerifyOptions } from '../src/verify/ledger.ts';
 import { OPENSSL_OPINION, type Opinion } from '../src/verify/signature.ts';
-import { draftAt, makeFixture, makeLedger, type Fixture, type FixtureKey } from './_verify-fixtures.ts';
+import { draftAt, makeFixture, makeLedger, type Fixture, type FixtureKey } from './support/verify-fixtures.ts';
 
 let fixture: Fixture;
 let bundle: Bundle;

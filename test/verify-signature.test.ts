@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { KeyType, SignOptions, Verifier } from '../src/crypto/index.ts';
 import { parseBundle, type Bundle } from '../src/verify/bundle.ts';
 import { checkSignature, DEFAULT_OPINIONS, INDEPENDENT_OPINION, OPENSSL_OPINION, verifyRawSignature, type Opinion } from '../src/verify/signature.ts';
-import { HOSTILE_STRINGS, HOSTILE_VALUES, makeFixture, type Fixture, type FixtureKey } from './_verify-fixtures.ts';
+import { HOSTILE_STRINGS, HOSTILE_VALUES, makeFixture, type Fixture, type FixtureKey } from './support/verify-fixtures.ts';
 
 const TYPES: readonly KeyType[] = ['rsa-2048', 'ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521', 'ecdsa-secp256k1', 'dsa-2048', 'ed25519'];
 const OPTIONS: Readonly<Record<string, readonly SignOptions[]>> = {

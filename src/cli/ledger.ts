@@ -8,10 +8,9 @@
  */
 import type { Command } from 'commander';
 import { PaysealError } from '../errors.ts';
-import { readBundle } from '../verify/bundle.ts';
 import { verifyMessageJws } from '../verify/jws.ts';
 import { verifyLedger, type LedgerVerdict } from '../verify/ledger.ts';
-import { EXIT_INVALID, EXIT_VALID, offline, offlineCommand, readInputFile, renderVerdict, type OfflineIo } from './verify.ts';
+import { EXIT_INVALID, EXIT_VALID, offline, offlineCommand, readBundleFile, readInputFile, renderVerdict, type OfflineIo } from './verify.ts';
 
 interface LedgerVerifyOptions {
   bundle: string;
@@ -70,7 +69,7 @@ function progress(io: OfflineIo): { update: (done: number, total: number) => voi
 async function runLedgerVerify(io: OfflineIo, o: LedgerVerifyOptions): Promise<number> {
   const threads = o.threads === undefined ? undefined : Number(o.threads);
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 0 || threads > 64)) throw new PaysealError('invalid_request', '--threads must be a whole number 0-64');
-  const bundle = readBundle(o.bundle);
+  const bundle = readBundleFile(o.bundle);
   const bytes = readInputFile(o.ledger, 'ledger');
   const message = o.message === undefined ? undefined : readInputFile(o.message, 'message').toString('utf8');
   const bar = progress(io);

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { parseSignOptions } from '../crypto/options.ts';
 import { PaysealError, isPaysealError } from '../errors.ts';
-import { readBundle } from '../verify/bundle.ts';
+import { parseBundleText, type Bundle } from '../verify/bundle.ts';
 import { verifyMessageJws, type JwsVerdict } from '../verify/jws.ts';
 import { verifyRawSignature, type OpinionResult, type Verdict } from '../verify/signature.ts';
 
@@ -45,6 +45,11 @@ export function readInputFile(path: string, what: string): Buffer {
   } catch (e) {
     throw new PaysealError('invalid_request', `${what}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+}
+
+/** The bundle file, read here (src/verify never touches the file system) and parsed by src/verify. */
+export function readBundleFile(path: string): Bundle {
+  return parseBundleText(readInputFile(path, 'bundle').toString('utf8'));
 }
 
 function opinionLines(opinions: readonly OpinionResult[] | undefined): string {
@@ -99,7 +104,7 @@ async function runVerify(io: OfflineIo, o: VerifyOptions): Promise<number> {
   if (o.jws !== undefined && (o.hash ?? o.rsaPadding ?? o.signatureEncoding) !== undefined) {
     throw new PaysealError('invalid_request', 'a JWS names its own alg; --hash, --rsa-padding and --signature-encoding apply to raw signatures');
   }
-  const bundle = readBundle(o.bundle);
+  const bundle = readBundleFile(o.bundle);
   let verdict: Verdict | JwsVerdict;
   if (o.jws !== undefined) {
     verdict = await verifyMessageJws(bundle, readInputFile(o.jws, 'jws').toString('utf8'));

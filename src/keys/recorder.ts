@@ -29,7 +29,7 @@ export interface OperationRecord {
   /** The key used or changed; for client.* ops the client's name. */
   readonly key: string | null;
   readonly key_version: number | null;
-  /** SHA-256, hex, of what each op defines as its input and output (src/ledger/digests.ts). */
+  /** SHA-256, hex, of what each op defines as its input and output (src/ledger/format/digests.ts). */
   readonly input_sha256: string | null;
   readonly output_sha256: string | null;
 }

@@ -15,8 +15,8 @@
  * never fail an append; their failures go to `onError`.
  */
 import { PaysealError } from '../errors.ts';
-import { signCheckpoint, type LedgerSigningKey, type SignedCheckpoint } from './checkpoint.ts';
-import { checkDraft, type ChainHead, type LedgerDraft, type LedgerEntry } from './entry.ts';
+import { signCheckpoint, type LedgerSigningKey, type SignedCheckpoint } from './format/checkpoint.ts';
+import { checkDraft, type ChainHead, type LedgerDraft, type LedgerEntry } from './format/entry.ts';
 import type { LedgerStore } from './ledger-store.ts';
 
 export interface AppenderOptions {

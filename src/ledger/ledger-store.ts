@@ -2,8 +2,8 @@
  * LedgerStore: where the one chain of every replica lives. The appender (appender.ts) and the export
  * (page.ts) only see this interface; the PostgreSQL/PGlite implementation belongs with the rest of the SQL.
  */
-import type { SignedCheckpoint } from './checkpoint.ts';
-import type { ChainHead, LedgerDraft, LedgerEntry } from './entry.ts';
+import type { SignedCheckpoint } from './format/checkpoint.ts';
+import type { ChainHead, LedgerDraft, LedgerEntry } from './format/entry.ts';
 
 /**
  * Contract:

@@ -4,7 +4,7 @@
  * seq 1 and concatenating gives the whole export.
  */
 import { PaysealError } from '../errors.ts';
-import { exportLines } from './export.ts';
+import { exportLines } from './format/export.ts';
 import type { LedgerReader } from './ledger-store.ts';
 
 export const MAX_PAGE = 10_000;

@@ -7,9 +7,9 @@
  */
 import { resolveKeyType } from '../crypto/registry.ts';
 import type { KeyType } from '../crypto/types.ts';
-import { checkpointSigningBytes, type Checkpoint } from '../ledger/checkpoint.ts';
-import { entryHash, type LedgerEntry } from '../ledger/entry.ts';
-import { parseLedgerLine } from '../ledger/export.ts';
+import { checkpointSigningBytes, type Checkpoint } from '../ledger/format/checkpoint.ts';
+import { entryHash, type LedgerEntry } from '../ledger/format/entry.ts';
+import { parseLedgerLine } from '../ledger/format/export.ts';
 import { checkSignature, DEFAULT_OPINIONS, type Opinion, type SignatureCheck } from './signature.ts';
 
 /** A public key a checkpoint may name: `version` null stands for "whatever version" (the bundle's lone ledger_public_key_pem). */

@@ -13,7 +13,7 @@
  * - `relinked`: seq 1 whose prev is not the genesis value.
  * A rewrite that recomputes every later hash leaves the chain consistent; only a checkpoint catches it (ledger.ts).
  */
-import { entryHash, GENESIS_PREV, parseEntry, type LedgerEntry } from '../ledger/entry.ts';
+import { entryHash, GENESIS_PREV, parseEntry, type LedgerEntry } from '../ledger/format/entry.ts';
 
 export type ProblemKind =
   | 'edited'

@@ -13,12 +13,12 @@
  * answers exit 2.
  */
 import { createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { importPublic } from '../crypto/key-material.ts';
 import { isKeyType, resolveKeyType } from '../crypto/registry.ts';
 import type { KeyTypeSpec } from '../crypto/types.ts';
 import { PaysealError } from '../errors.ts';
-import { LEDGER_KEY_NAME } from '../ledger/checkpoint.ts';
+import { MAX_VERSION, isName } from '../grammar.ts';
+import { LEDGER_KEY_NAME } from '../ledger/format/checkpoint.ts';
 
 export const BUNDLE_FORMAT = 'payseal-bundle/1';
 export const VERSION_STATES = ['active', 'retired', 'revoked', 'destroyed'] as const;
@@ -47,8 +47,6 @@ export interface Bundle {
   readonly ledger: { readonly pem: string; readonly spec: KeyTypeSpec } | null;
 }
 
-const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
 function bad(what: string): PaysealError {
   return new PaysealError('invalid_request', `bundle: ${what}`);
 }
@@ -64,7 +62,7 @@ function time(v: unknown, what: string): string {
 }
 
 function positiveInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) throw bad(`${what} must be a positive integer`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_VERSION) throw bad(`${what} must be a positive integer`);
   return v;
 }
 
@@ -91,7 +89,7 @@ function parseVersion(v: unknown, key: string, spec: KeyTypeSpec): BundleVersion
 
 function parseKey(v: unknown): BundleKey {
   const o = object(v, 'a key');
-  if (typeof o.name !== 'string' || !NAME.test(o.name)) throw bad('a key name is 1-64 characters of a-z, 0-9, ".", "_", "-"');
+  if (typeof o.name !== 'string' || !isName(o.name)) throw bad('a key name is 1-64 characters of a-z, 0-9, ".", "_", "-"');
   const name = o.name;
   if (!isKeyType(o.type)) throw bad(`${name}: unknown type`);
   const spec = resolveKeyType(o.type);
@@ -154,14 +152,8 @@ export function parseBundle(value: unknown): Bundle {
   return Object.freeze({ issued_at: issuedAt, keys, ledger });
 }
 
-/** Reads and parses a bundle file; a missing file or bad JSON is invalid_request too. */
-export function readBundle(path: string): Bundle {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new PaysealError('invalid_request', `bundle: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
+/** Parses a bundle's JSON text (the CLI reads the file: src/verify touches no file system); bad JSON is invalid_request too. */
+export function parseBundleText(text: string): Bundle {
   let json: unknown;
   try {
     json = JSON.parse(text);

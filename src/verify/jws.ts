@@ -17,6 +17,7 @@ import { JwsError } from '../crypto/jws-failure.ts';
 import { parseCompactJws } from '../crypto/jws.ts';
 import type { Bundle } from './bundle.ts';
 import { DEFAULT_OPINIONS, verifyWithBundle, type Opinion, type Verdict } from './signature.ts';
+import { MAX_VERSION, NAME_SOURCE, VERSION_DIGITS_SOURCE } from '../grammar.ts';
 
 export type JwsReason = 'malformed' | 'unknown_key' | 'bad_signature' | 'disagreement' | 'key_version_revoked' | 'below_min_version';
 
@@ -33,7 +34,7 @@ export interface JwsVerdict extends Omit<Partial<Verdict>, 'reason' | 'valid'> {
   readonly message?: unknown;
 }
 
-const KID = /^([a-z0-9][a-z0-9._-]{0,63}):v([1-9][0-9]{0,9})$/;
+const KID = new RegExp(`^(${NAME_SOURCE}):v(${VERSION_DIGITS_SOURCE})$`);
 const JTI_BYTES = 16;
 
 function isJti(value: unknown): value is string {
@@ -68,7 +69,7 @@ export async function verifyMessageJws(bundle: Bundle, jws: string, opinions: re
   const { header } = parsed;
   facts.alg = typeof header.alg === 'string' ? header.alg : null;
   const kid = typeof header.kid === 'string' ? KID.exec(header.kid) : null;
-  if (kid === null || Number(kid[2]) > 2 ** 31 - 1) return fail('malformed', 'kid_invalid');
+  if (kid === null || Number(kid[2]) > MAX_VERSION) return fail('malformed', 'kid_invalid');
   facts.kid = header.kid as string;
   if (!Number.isSafeInteger(header.iat) || (header.iat as number) < 0) return fail('malformed', 'iat_invalid');
   facts.iat = header.iat as number;

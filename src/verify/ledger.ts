@@ -15,12 +15,11 @@
  *    looked up, and the first valid checkpoint at or after its seq is the one that vouches for it.
  * Entries after the last valid checkpoint are reported (`uncovered_entries`) but do not make the export invalid.
  */
-import { readFileSync } from 'node:fs';
 import { parseVersioned } from '../crypto/versioned.ts';
 import { PaysealError } from '../errors.ts';
-import { LEDGER_KEY_NAME, type Checkpoint } from '../ledger/checkpoint.ts';
-import { sha256Hex } from '../ledger/digests.ts';
-import type { LedgerEntry } from '../ledger/entry.ts';
+import { LEDGER_KEY_NAME, type Checkpoint } from '../ledger/format/checkpoint.ts';
+import { sha256Hex } from '../ledger/format/digests.ts';
+import type { LedgerEntry } from '../ledger/format/entry.ts';
 import type { Bundle } from './bundle.ts';
 import type { CheckpointFinding, CheckpointKeyRef, ChunkResult } from './_ledger-chunk.ts';
 import { verifyRuns } from './_ledger-pool.ts';
@@ -208,14 +207,4 @@ export async function verifyLedger(bundle: Bundle, bytes: Uint8Array, options: L
   const covering = entries.length === 0 ? null : (good.find((c) => c.seq >= (entries[0] as LedgerEntry).seq) ?? null);
   const message: MessageFinding = { kind: wanted.kind, output_sha256: wanted.digest, found: entries.length > 0, entries, checkpoint: covering };
   return { valid: problems.length === 0 && covering !== null, ...verdict, message };
-}
-
-export async function verifyLedgerFile(bundle: Bundle, path: string, options: LedgerVerifyOptions = {}): Promise<LedgerVerdict> {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new PaysealError('invalid_request', `ledger: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-  return verifyLedger(bundle, bytes, options);
 }

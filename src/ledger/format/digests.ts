@@ -18,7 +18,7 @@
  * recompute: `payseal ledger verify --message` hashes a compact JWS or a raw signature the same way.
  */
 import { createHash, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '../crypto/canonical-json.ts';
+import { canonicalJson } from '../../crypto/canonical-json.ts';
 
 export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');

@@ -9,7 +9,7 @@
  * - Entries appear in seq order, starting at seq 1 for a complete export; a checkpoint line comes right after
  *   the entry whose seq it names (a verifier matches checkpoints to entries by seq, not by position).
  */
-import { PaysealError } from '../errors.ts';
+import { PaysealError } from '../../errors.ts';
 import { parseSignedCheckpoint, type ParsedCheckpoint, type SignedCheckpoint } from './checkpoint.ts';
 import { parseEntry, type LedgerEntry } from './entry.ts';
 

@@ -14,7 +14,8 @@
  * recomputed independently (in parallel); the link check `prev == hash of seq-1` is then a plain comparison.
  */
 import { createHash } from 'node:crypto';
-import { PaysealError } from '../errors.ts';
+import { PaysealError } from '../../errors.ts';
+import { MAX_VERSION, isName } from '../../grammar.ts';
 
 export const LEDGER_OPS = [
   'sign',
@@ -61,8 +62,6 @@ export const GENESIS_PREV = '0'.repeat(64);
 
 const HEX32 = /^[0-9a-f]{64}$/;
 const TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const MAX_VERSION = 2 ** 31 - 1;
 const MAX_ACTOR = 200;
 const MEMBERS = ['seq', 'ts', 'actor', 'op', 'key', 'key_version', 'input_sha256', 'output_sha256', 'prev', 'hash'] as const;
 
@@ -130,7 +129,7 @@ function draftFields(o: Record<string, unknown>): LedgerDraft {
     throw bad(`actor must be 1-${MAX_ACTOR} printable characters`);
   }
   if (!isOp(o.op)) throw bad(`op must be one of ${LEDGER_OPS.join(', ')}`);
-  if (o.key !== null && (typeof o.key !== 'string' || !NAME.test(o.key))) throw bad('key must be null or a key or client name');
+  if (o.key !== null && (typeof o.key !== 'string' || !isName(o.key))) throw bad('key must be null or a key or client name');
   return {
     ts: o.ts,
     actor: o.actor,

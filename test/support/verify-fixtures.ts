@@ -7,20 +7,23 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { createSigner, formatVersioned, generateKeyMaterial, importSecret, resolveKeyType, type KeyType, type KeyTypeSpec, type SignOptions } from '../src/crypto/index.ts';
-import { LEDGER_KEY_NAME, signCheckpoint, type SignedCheckpoint } from '../src/ledger/checkpoint.ts';
-import { chainEntries, type LedgerDraft, type LedgerEntry } from '../src/ledger/entry.ts';
-import { exportLines } from '../src/ledger/export.ts';
+import { createSigner, formatVersioned, generateKeyMaterial, importSecret, resolveKeyType, type KeyType, type KeyTypeSpec, type SignOptions } from '../../src/crypto/index.ts';
+import { LEDGER_KEY_NAME, signCheckpoint, type SignedCheckpoint } from '../../src/ledger/format/checkpoint.ts';
+import { chainEntries, type LedgerDraft, type LedgerEntry } from '../../src/ledger/format/entry.ts';
+import { exportLines } from '../../src/ledger/format/export.ts';
+import { HOSTILE_STRINGS as SHARED_STRINGS, HOSTILE_VALUES as SHARED_VALUES } from './hostile.ts';
 
 export type State = 'active' | 'retired' | 'revoked' | 'destroyed';
 
 /**
- * Hostile inputs for the auditor's parsers (bundles, ledger lines). Kept here rather than imported from the
- * shared matrix (test/_hostile.ts, moving to test/support/hostile.ts on main) so this suite does not depend on
- * that move; the lead may point it at the shared matrix after the merge.
+ * Hostile inputs for the auditor's parsers (bundles, ledger lines): the shared matrix of test/support/hostile.ts
+ * plus the shapes only a JSON-lines or bundle parser meets (JSON fragments, prototype keys, a huge line).
  */
-export const HOSTILE_VALUES: readonly unknown[] = [undefined, null, true, 0, -1, 1.5, Number.NaN, 10n, Symbol('x'), [], ['x'], () => 'x', new Uint8Array(3), { toString: () => '{}' }];
-export const HOSTILE_STRINGS: readonly string[] = ['', ' ', '\u0000', '\n', '{', '}', '[]', 'null', '"x"', '{"a":1', '{}\u0000', '\ufeff{}', 'AAAA', '{"__proto__":{"seq":1}}', '{"constructor":1}', 'x'.repeat(100_000)];
+export const HOSTILE_VALUES: readonly unknown[] = [...SHARED_VALUES, ['x'], { toString: () => '{}' }];
+export const HOSTILE_STRINGS: readonly string[] = [
+  ...SHARED_STRINGS,
+  '{', '}', '[]', 'null', '"x"', '{"a":1', '{}\u0000', '\ufeff{}', '{"__proto__":{"seq":1}}', '{"constructor":1}', 'x'.repeat(100_000),
+];
 
 export interface KeyPlan {
   readonly name: string;

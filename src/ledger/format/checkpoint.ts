@@ -12,10 +12,11 @@
  * ledger key type's defaults (API.md "Raw operations": the type's hash, PSS, DER) and is written in the raw
  * signature envelope `payseal:v<key_version>:<base64>`.
  */
-import { canonicalJson } from '../crypto/canonical-json.ts';
-import { formatVersioned, parseVersioned } from '../crypto/versioned.ts';
-import type { Signer } from '../crypto/types.ts';
-import { PaysealError } from '../errors.ts';
+import { canonicalJson } from '../../crypto/canonical-json.ts';
+import { formatVersioned, parseVersioned } from '../../crypto/versioned.ts';
+import type { Signer } from '../../crypto/types.ts';
+import { PaysealError } from '../../errors.ts';
+import { MAX_VERSION, isName } from '../../grammar.ts';
 import type { ChainHead } from './entry.ts';
 
 export const CHECKPOINT_FORMAT = 'payseal-checkpoint/1';
@@ -63,7 +64,6 @@ function bad(what: string): PaysealError {
 
 const HEX32 = /^[0-9a-f]{64}$/;
 const TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** A checkpoint line read from an export: exact members, right types; the signature is checked elsewhere. */
 export interface ParsedCheckpoint extends SignedCheckpoint {
@@ -83,8 +83,8 @@ export function parseSignedCheckpoint(value: unknown): ParsedCheckpoint {
   if (typeof c.seq !== 'number' || !Number.isSafeInteger(c.seq) || c.seq < 1) throw bad('seq must be a positive integer');
   if (typeof c.hash !== 'string' || !HEX32.test(c.hash)) throw bad('hash must be 64 lowercase hex characters');
   if (typeof c.ts !== 'string' || !TS.test(c.ts)) throw bad('ts must be an ISO 8601 UTC time with milliseconds');
-  if (typeof c.key !== 'string' || !NAME.test(c.key)) throw bad('key must be a key name');
-  if (typeof c.key_version !== 'number' || !Number.isInteger(c.key_version) || c.key_version < 1) throw bad('key_version must be a positive integer');
+  if (typeof c.key !== 'string' || !isName(c.key)) throw bad('key must be a key name');
+  if (typeof c.key_version !== 'number' || !Number.isInteger(c.key_version) || c.key_version < 1 || c.key_version > MAX_VERSION) throw bad('key_version must be a positive integer');
   const { version, bytes } = parseVersioned(o.signature, 'checkpoint signature');
   const checkpoint: Checkpoint = { seq: c.seq, hash: c.hash, ts: c.ts, key: c.key, key_version: c.key_version };
   return { checkpoint, signature: o.signature as string, signatureVersion: version, signatureBytes: bytes };
