@@ -35,6 +35,17 @@ export interface AppenderOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** Counts since start, for /metrics. */
+export interface AppenderStats {
+  /** Entries committed through this appender (key changes written in their own transaction are not counted). */
+  readonly entries: number;
+  /** Group-commit transactions that committed, and those that failed (their callers got `unavailable`). */
+  readonly batches: number;
+  readonly failed_batches: number;
+  readonly checkpoints: number;
+  readonly failed_checkpoints: number;
+}
+
 interface Unit {
   readonly drafts: readonly LedgerDraft[];
   readonly resolve: (entries: LedgerEntry[]) => void;
@@ -61,6 +72,7 @@ export class LedgerAppender {
   #checkpoints: Promise<void> = Promise.resolve();
   #interval: NodeJS.Timeout | null = null;
   #closed = false;
+  #stats = { entries: 0, batches: 0, failed_batches: 0, checkpoints: 0, failed_checkpoints: 0 };
 
   constructor(store: LedgerStore, options: AppenderOptions) {
     this.#store = store;
@@ -75,6 +87,10 @@ export class LedgerAppender {
       this.#interval = setInterval(() => this.#background(() => this.#timedHead()), this.#seconds * 1000);
       this.#interval.unref();
     }
+  }
+
+  stats(): AppenderStats {
+    return { ...this.#stats };
   }
 
   /** Appends one entry; resolves with it once durable, rejects with `unavailable` if it could not be written. */
@@ -155,15 +171,27 @@ export class LedgerAppender {
       entries = await this.#store.appendBatch(drafts);
       if (entries.length !== drafts.length) throw new Error(`store committed ${entries.length} entries for ${drafts.length} drafts`);
     } catch (e) {
+      this.#stats.failed_batches++;
       const error = unavailable(e);
       for (const u of units) u.reject(error);
       return;
     }
+    this.#stats.batches++;
+    this.#stats.entries += entries.length;
     let at = 0;
     for (const u of units) {
       u.resolve(entries.slice(at, at + u.drafts.length));
       at += u.drafts.length;
     }
+    this.committed(entries);
+  }
+
+  /**
+   * Entries committed by this process, here or in another transaction (a key change writes its entry in its own
+   * transaction): the one whose seq is a multiple of checkpointEvery gets its checkpoint, after the callers.
+   */
+  committed(entries: readonly LedgerEntry[]): void {
+    if (this.#closed && this.#queue.length === 0 && this.#inFlight === null) return;
     for (const e of entries) if (e.seq % this.#every === 0) this.#background(async () => e);
   }
 
@@ -175,7 +203,10 @@ export class LedgerAppender {
 
   /** A checkpoint nobody waits for: its failure goes to onError. */
   #background(target: () => Promise<ChainHead | null>): void {
-    this.#queueCheckpoint(target).catch((e: unknown) => this.#onError(e));
+    this.#queueCheckpoint(target).catch((e: unknown) => {
+      this.#stats.failed_checkpoints++;
+      this.#onError(e);
+    });
   }
 
   /** Checkpoints run one at a time, after the appends that triggered them were answered. */
@@ -185,6 +216,7 @@ export class LedgerAppender {
       if (head === null) return null;
       const cp = await signCheckpoint(head, this.#now(), await this.#ledgerKey());
       await this.#store.saveCheckpoint(cp);
+      this.#stats.checkpoints++;
       return cp;
     });
     this.#checkpoints = run.then(

@@ -17,7 +17,7 @@
  * A batch sign is one `sign` entry per item. The output digests are what an auditor holding the artefact can
  * recompute: `payseal ledger verify --message` hashes a compact JWS or a raw signature the same way.
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '../../crypto/canonical-json.ts';
 
 export function sha256Hex(bytes: Uint8Array | string): string {
@@ -39,16 +39,21 @@ export function messageDigests(payload: Uint8Array, compactJws: string): EntryDi
   return { input_sha256: sha256Hex(payload), output_sha256: sha256Hex(Buffer.from(compactJws, 'ascii')) };
 }
 
-/** The digest of a version's public key, as key.create and key.rotate record it. */
-export function publicKeyDigest(publicKey: KeyObject | null): string | null {
-  return publicKey === null ? null : sha256Hex(publicKey.export({ type: 'spki', format: 'der' }));
+/** A version's public half: a KeyObject, its SPKI PEM, or null (AES keys have none). */
+export type PublicHalf = KeyObject | string | null;
+
+/** The digest of a version's public key (SPKI DER), as key.create and key.rotate record it. */
+export function publicKeyDigest(publicKey: PublicHalf): string | null {
+  if (publicKey === null) return null;
+  const key = typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey;
+  return sha256Hex(key.export({ type: 'spki', format: 'der' }));
 }
 
-export function keyCreateDigests(type: string, rotationPeriod: string | null, publicKey: KeyObject | null): EntryDigests {
+export function keyCreateDigests(type: string, rotationPeriod: string | null, publicKey: PublicHalf): EntryDigests {
   return { input_sha256: sha256Hex(canonicalJson({ type, rotation_period: rotationPeriod })), output_sha256: publicKeyDigest(publicKey) };
 }
 
-export function keyRotateDigests(publicKey: KeyObject | null): EntryDigests {
+export function keyRotateDigests(publicKey: PublicHalf): EntryDigests {
   return { input_sha256: null, output_sha256: publicKeyDigest(publicKey) };
 }
 
