@@ -15,6 +15,7 @@ import { failureOf } from '../keys/_log.ts';
 import { LedgerAppender, type AppenderStats } from '../ledger/appender.ts';
 import { buildBundle, type BundleDoc } from '../ledger/bundle.ts';
 import type { SignedCheckpoint } from '../ledger/format/checkpoint.ts';
+import type { ChainHead } from '../ledger/format/entry.ts';
 import { ensureLedgerKey, ledgerSigningKey } from '../ledger/ledger-key.ts';
 import { readLedgerPage, type LedgerPage } from '../ledger/page.ts';
 import { LedgerRecorder, UNRECORDED } from '../ledger/recorder.ts';
@@ -26,6 +27,8 @@ export interface RuntimeLedger {
   page(from: number, limit: number): Promise<LedgerPage>;
   /** The offline key bundle (API.md "Audit"). */
   bundle(): Promise<BundleDoc>;
+  /** The last committed entry's seq and hash; null for an empty ledger. */
+  head(): Promise<ChainHead | null>;
   /** Signs a checkpoint of the current head unless one exists for it; null for an empty ledger. */
   checkpointHead(): Promise<SignedCheckpoint | null>;
   /** Counts since start (for /metrics). */
@@ -64,6 +67,7 @@ export function composeLedger(db: Db, config: Config, log: KeyLog, mode: 'on' | 
     ledger: {
       page: (from, limit) => readLedgerPage(store, from, limit),
       bundle: () => buildBundle(db),
+      head: () => store.head(),
       async checkpointHead() {
         const [head, last] = await Promise.all([store.head(), store.lastCheckpoint()]);
         if (head === null) return null;
