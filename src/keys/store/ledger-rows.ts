@@ -34,6 +34,8 @@ export interface CheckpointRow {
   readonly signature: string;
 }
 
+// seq is read as text (bigint; pg would parse it as a string anyway). ORDER BY names the table's column, since an
+// output column named seq (the text) would sort '10' before '2'.
 const ENTRY_COLUMNS = 'seq::text AS seq, ts, actor, op, key, key_version, input_sha256, output_sha256, prev, hash';
 const CHECKPOINT_COLUMNS = 'seq::text AS seq, hash, ts, key, key_version, signature';
 /** unique_violation (PostgreSQL Appendix A). */
@@ -102,7 +104,7 @@ export async function selectLedgerHead(q: Queryable): Promise<LedgerHeadRow | nu
 
 /** Committed entries with seq >= from, in seq order, at most `limit`. */
 export async function selectLedgerEntries(q: Queryable, from: number, limit: number): Promise<LedgerRow[]> {
-  return (await q.query(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE seq >= $1 ORDER BY seq LIMIT $2`, [from, limit])).map(entryRow);
+  return (await q.query(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE seq >= $1 ORDER BY ledger_entries.seq LIMIT $2`, [from, limit])).map(entryRow);
 }
 
 /** Stores a checkpoint unless one of the same seq exists (another replica signed it first). */
@@ -120,11 +122,11 @@ export async function insertCheckpoint(q: Queryable, c: CheckpointRow): Promise<
 }
 
 export async function selectLastCheckpoint(q: Queryable): Promise<CheckpointRow | null> {
-  const rows = await q.query(`SELECT ${CHECKPOINT_COLUMNS} FROM ledger_checkpoints ORDER BY seq DESC LIMIT 1`);
+  const rows = await q.query(`SELECT ${CHECKPOINT_COLUMNS} FROM ledger_checkpoints ORDER BY ledger_checkpoints.seq DESC LIMIT 1`);
   return rows[0] ? checkpointRow(rows[0]) : null;
 }
 
 /** Checkpoints with from <= seq <= to, in seq order. */
 export async function selectCheckpoints(q: Queryable, from: number, to: number): Promise<CheckpointRow[]> {
-  return (await q.query(`SELECT ${CHECKPOINT_COLUMNS} FROM ledger_checkpoints WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, [from, to])).map(checkpointRow);
+  return (await q.query(`SELECT ${CHECKPOINT_COLUMNS} FROM ledger_checkpoints WHERE seq BETWEEN $1 AND $2 ORDER BY ledger_checkpoints.seq`, [from, to])).map(checkpointRow);
 }
