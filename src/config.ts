@@ -42,6 +42,14 @@ export interface Config {
    * Optional so hand-built configs need not name it.
    */
   readonly rotationCheckSeconds?: number;
+  /**
+   * Ledger checkpoints (DESIGN.md "The ledger"): PAYSEAL_LEDGER_CHECKPOINT_EVERY signs the head at every seq that
+   * is a multiple of it (default 1000, across all replicas); PAYSEAL_LEDGER_CHECKPOINT_SECONDS signs the head
+   * that often when entries arrived since the last checkpoint (default 60; 0: only by count). Optional so
+   * hand-built configs need not name them.
+   */
+  readonly ledgerCheckpointEvery?: number;
+  readonly ledgerCheckpointSeconds?: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -80,5 +88,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: nonEmpty(env, 'PAYSEAL_LOG_LEVEL') ?? 'info',
     cacheRefreshMs: intFrom(env, 'PAYSEAL_CACHE_REFRESH_MS', 500, 50, 60_000),
     rotationCheckSeconds: intFrom(env, 'PAYSEAL_ROTATION_CHECK_SECONDS', 60, 0, 86_400),
+    ledgerCheckpointEvery: intFrom(env, 'PAYSEAL_LEDGER_CHECKPOINT_EVERY', 1000, 1, 1_000_000),
+    ledgerCheckpointSeconds: intFrom(env, 'PAYSEAL_LEDGER_CHECKPOINT_SECONDS', 60, 0, 86_400),
   });
 }

@@ -40,6 +40,8 @@ function sample(method: string, path: string): Sample | undefined {
     'post /v1/keys/:name/decrypt': { path: '/v1/keys/mbox/decrypt', requires: ['decrypt:mbox'], body: { ciphertext } },
     'post /v1/keys/:name/rewrap': { path: '/v1/keys/mbox/rewrap', requires: ['decrypt:mbox', 'encrypt:mbox'], body: { ciphertext } },
     'post /v1/hash': { path: '/v1/hash', requires: ['hash'], body: { input: b64('x') } },
+    'get /v1/bundle': { path: '/v1/bundle', requires: ['keys:read'] },
+    'get /v1/ledger': { path: '/v1/ledger?from=1&limit=5', requires: ['ledger:read'] },
   };
   return samples[`${method} ${path}`];
 }
@@ -87,7 +89,7 @@ describe('scope matrix', () => {
   it('has a sample request for every authenticated route', () => {
     const missing = authenticated.filter((r) => sample(r.method, r.path) === undefined).map((r) => `${r.method} ${r.path}`);
     expect(missing).toEqual([]);
-    expect(authenticated.length).toBeGreaterThanOrEqual(17);
+    expect(authenticated.length).toBeGreaterThanOrEqual(19);
   });
 
   it('each route declares exactly the scopes API.md requires', () => {

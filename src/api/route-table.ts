@@ -8,6 +8,7 @@ import { decryptRoute } from './routes/decrypt.ts';
 import { encryptRoute } from './routes/encrypt.ts';
 import { hashRoutes } from './routes/hash.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
 import { publicRoutes } from './routes/public.ts';
 import { rewrapRoute } from './routes/rewrap.ts';
 import { serviceRoutes } from './routes/service.ts';
@@ -25,6 +26,7 @@ export const ROUTES: readonly AnyRouteDef[] = Object.freeze([
   decryptRoute,
   rewrapRoute,
   ...hashRoutes,
+  ...ledgerRoutes,
 ]);
 
 /**

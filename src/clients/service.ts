@@ -9,6 +9,7 @@ import { mutate, type KeyContext } from '../keys/mutate.ts';
 import { MAX_TOKEN_LENGTH, MIN_ADMIN_TOKEN_LENGTH, assertClientName } from '../grammar.ts';
 import { assertScopes } from './scopes.ts';
 import { deleteClient, insertClient, noClients, selectClients, upsertAdmin } from '../keys/store/client-rows.ts';
+import { clientCreateDigests } from '../ledger/format/digests.ts';
 import { recordEvent } from '../keys/store/events.ts';
 import { newToken, sameDigest, tokenDigest } from './tokens.ts';
 import type { AuthenticatedClient, ClientInfo, ClientService } from './types.ts';
@@ -56,10 +57,11 @@ export function createClientService(ctx: KeyContext): ClientService {
       assertClientName(name);
       const clean = assertScopes(scopes);
       const token = newToken();
-      const createdAt = await mutate(ctx, async (tx) => {
+      const createdAt = await mutate(ctx, async (tx, record) => {
         const at = await insertClient(tx, name, clean, tokenDigest(token));
         if (at === null) throw new PaysealError('client_exists', `client ${name} already exists`);
         await recordEvent(tx, { actor, op: 'client_create', detail: { client: name, scopes: clean } });
+        record({ actor, op: 'client.create', key: name, key_version: null, ...clientCreateDigests(name, clean) });
         return at;
       });
       return { name, scopes: clean, created_at: createdAt, token };
@@ -71,9 +73,10 @@ export function createClientService(ctx: KeyContext): ClientService {
 
     async remove(name, actor) {
       assertClientName(name);
-      await mutate(ctx, async (tx) => {
+      await mutate(ctx, async (tx, record) => {
         if (!(await deleteClient(tx, name))) throw new PaysealError('client_not_found', `client ${name} does not exist`);
         await recordEvent(tx, { actor, op: 'client_remove', detail: { client: name } });
+        record({ actor, op: 'client.delete', key: name, key_version: null, input_sha256: null, output_sha256: null });
       });
     },
 
@@ -93,8 +96,11 @@ export function createClientService(ctx: KeyContext): ClientService {
       const digest = tokenDigest(token);
       const current = [...(await clients()).values()].find((c) => c.info.name === 'admin');
       if (current && current.info.scopes.includes('admin') && sameDigest(current.digest, digest)) return;
-      await mutate(ctx, async (tx) => {
-        if (await upsertAdmin(tx, digest)) await recordEvent(tx, { actor, op: 'client_admin', detail: { client: 'admin' } });
+      await mutate(ctx, async (tx, record) => {
+        if (!(await upsertAdmin(tx, digest))) return;
+        await recordEvent(tx, { actor, op: 'client_admin', detail: { client: 'admin' } });
+        // Created, or given a new token (PAYSEAL_ADMIN_TOKEN changed): either way a client with scope admin came to be.
+        record({ actor, op: 'client.create', key: 'admin', key_version: null, ...clientCreateDigests('admin', ['admin']) });
       });
     },
 

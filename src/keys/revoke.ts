@@ -25,21 +25,23 @@ async function lockedVersion(tx: Queryable, name: string, version: number, verb:
 export async function revokeVersion(ctx: KeyContext, name: string, version: number, actor: string): Promise<void> {
   assertKeyName(name);
   assertVersion(version);
-  await mutate(ctx, async (tx) => {
+  await mutate(ctx, async (tx, record) => {
     const v = await lockedVersion(tx, name, version, 'revoke');
     if (v.revoked_at !== null) return;
     await markRevoked(tx, name, version);
     await recordEvent(tx, { actor, op: 'key_revoke', key: name, version });
+    record({ actor, op: 'key.revoke', key: name, key_version: version, input_sha256: null, output_sha256: null });
   });
 }
 
 export async function destroyVersion(ctx: KeyContext, name: string, version: number, actor: string): Promise<void> {
   assertKeyName(name);
   assertVersion(version);
-  await mutate(ctx, async (tx) => {
+  await mutate(ctx, async (tx, record) => {
     const v = await lockedVersion(tx, name, version, 'destroy');
     if (v.destroyed_at !== null) return;
     await markDestroyed(tx, name, version);
     await recordEvent(tx, { actor, op: 'key_destroy', key: name, version });
+    record({ actor, op: 'key.destroy', key: name, key_version: version, input_sha256: null, output_sha256: null });
   });
 }

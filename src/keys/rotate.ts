@@ -13,6 +13,7 @@ import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './mutate.ts';
 import { failureOf } from './_log.ts';
 import { assertKeyName, parseRotationPeriod } from '../grammar.ts';
+import { keyRotateDigests } from '../ledger/format/digests.ts';
 import { recordEvent } from './store/events.ts';
 import { insertVersion, selectKey, selectDueKeyNames, setLatest } from './store/key-rows.ts';
 import type { RotateDueResult } from './types.ts';
@@ -33,7 +34,7 @@ export async function rotateKey(ctx: KeyContext, name: string, actor: string, co
   const spec = resolveKeyType(before.type);
   const material = await generateKeyMaterial(spec);
   try {
-    return await mutate(ctx, async (tx) => {
+    return await mutate(ctx, async (tx, record) => {
       const k = await selectKey(tx, name, true);
       if (!k) throw new PaysealError('key_not_found', `key ${name} does not exist`);
       if (dueAt && (k.next_rotation_at === null || new Date(k.next_rotation_at) > dueAt)) return null;
@@ -45,6 +46,7 @@ export async function rotateKey(ctx: KeyContext, name: string, actor: string, co
       await setLatest(tx, name, version, k.rotation_period === null ? null : parseRotationPeriod(k.rotation_period));
       const detail = dueAt ? { scheduled: true } : ifLatest !== undefined ? { use_bound: true, previous_version: ifLatest } : {};
       await recordEvent(tx, { actor, op: 'key_rotate', key: name, version, detail });
+      record({ actor, op: 'key.rotate', key: name, key_version: version, ...keyRotateDigests(material.publicPem) });
       return version;
     });
   } finally {

@@ -3,6 +3,9 @@
  * (refusing start without one on a shared database), the store (pg Pool on DATABASE_URL, else the embedded
  * data dir or a running service's socket), migrations, the KEK check, the change feed, then the services
  * and, in the service, the rotation scheduler. Anything that fails on the way closes what was opened.
+ * The ledger (ledger.ts) is composed before the services, which record through it, and its ledger key made
+ * on first start; close() stops the scheduler, then writes the ledger's last batch and checkpoints while the
+ * store is still open, then stops the change feed and closes the store.
  */
 import type { Config } from '../config.ts';
 import { PaysealError } from '../errors.ts';
@@ -17,6 +20,7 @@ import { parseKek } from '../keys/kek/kek.ts';
 import { createKeyService } from '../keys/key-service.ts';
 import { RotationScheduler } from '../keys/rotation-scheduler.ts';
 import { resolveUseLimits } from '../keys/use-limit/budget.ts';
+import { composeLedger } from './ledger.ts';
 import type { Runtime, RuntimeOptions } from './types.ts';
 import { mapDbError, type Db } from '../keys/store/db.ts';
 import { openEmbedded } from '../keys/store/embedded/open.ts';
@@ -57,9 +61,18 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     await closeStore().catch(() => {});
     throw mapDbError(e);
   }
-  const ctx: KeyContext = { db, ring, feed };
+  const composed = composeLedger(db, config, log, options.ledger);
+  const ctx: KeyContext = { db, ring, feed, recorder: composed.recorder };
   const keys = createKeyService(ctx, { useLimits, log });
   const clients = createClientService(ctx);
+  try {
+    await composed.start(ctx, keys);
+  } catch (e) {
+    await composed.close().catch(() => {});
+    await feed.stop();
+    await closeStore().catch(() => {});
+    throw mapDbError(e);
+  }
   const scheduler = (options.scheduler ?? options.role === 'service') && intervalMs > 0 ? new RotationScheduler(ctx, intervalMs, log) : null;
   scheduler?.start();
   let closed = false;
@@ -70,6 +83,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     via,
     keys,
     clients,
+    recorder: composed.recorder,
+    ledger: composed.ledger,
     db,
     kekId: ring.current.id,
     notices: Object.freeze([...notices]),
@@ -87,6 +102,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       if (closed) return;
       closed = true;
       await scheduler?.stop();
+      await composed.close().catch((e: unknown) => log.error({ error: e instanceof Error ? e.message : String(e) }, 'the ledger could not write its last batch'));
       await changes.stop();
       await closeStore();
     },

@@ -11,6 +11,8 @@ import type { AesUseLimits } from '../keys/use-limit/budget.ts';
 import type { Db } from '../keys/store/db.ts';
 import type { ClientService } from '../clients/types.ts';
 import type { KeyService } from '../keys/types.ts';
+import type { OperationRecorder } from '../keys/recorder.ts';
+import type { RuntimeLedger } from './ledger.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -18,6 +20,13 @@ export interface Runtime {
   readonly mode: 'postgres' | 'embedded';
   readonly keys: KeyService;
   readonly clients: ClientService;
+  /**
+   * Records signings in the ledger (src/keys/recorder.ts): resolves once durable, `unavailable` otherwise. The
+   * key and client services already record through it; the message routes (message.sign, seal) pass it on.
+   */
+  readonly recorder: OperationRecorder;
+  /** The ledger's export, the key bundle and checkpoints (GET /v1/ledger, GET /v1/bundle, the CLI exports). */
+  readonly ledger: RuntimeLedger;
   /** One round trip to the database; throws PaysealError unavailable when it is down. */
   ping(): Promise<void>;
   /** Things the operator must see once at start (a generated KEK and where it lives, warnings). Never secrets. */
@@ -53,4 +62,9 @@ export interface RuntimeOptions {
   readonly aesUseLimits?: Partial<AesUseLimits>;
   /** Where the scheduler and usage rotations log (the service's pino logger); default JSON lines on stderr. */
   readonly log?: KeyLog;
+  /**
+   * BENCHMARK ONLY: 'off' records nothing, for the ledger-off baseline of scripts/bench-server.ts (docs/
+   * PERFORMANCE.md). No configuration, environment variable or command reaches it; default 'on'.
+   */
+  readonly ledger?: 'on' | 'off';
 }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { isPaysealError } from '../../errors.ts';
 import type { SignOptionFields } from '../../keys/operations/sign.ts';
-import { runBatch, isErrorSlot } from './_batch.ts';
+import { runBatch, isErrorSlot, type Slot } from './_batch.ts';
 import type { ApiDeps } from '../deps.ts';
 import { defineRoute, parseWith, type AnyRouteDef, type ResponseDoc } from '../route.ts';
 import { batchEnvelope, batchResults, singleOrBatchDoc } from './_schemas.ts';
@@ -18,6 +18,11 @@ export type BatchDefaults = Readonly<Record<string, unknown>>;
 export interface OpenedOperation {
   readonly spec: { readonly type: string };
   run(item: unknown, defaults: BatchDefaults, prefix: string): Promise<unknown>;
+  /**
+   * A whole batch at once, for operations that must finish their items together (sign: one ledger append for
+   * every signature, none returned unless all are recorded). Absent: each item runs on its own (runBatch).
+   */
+  runAll?(items: readonly unknown[], defaults: BatchDefaults): Promise<Slot<unknown>[]>;
 }
 
 export interface OperationRouteSpec<S extends z.ZodRawShape> {
@@ -29,7 +34,8 @@ export interface OperationRouteSpec<S extends z.ZodRawShape> {
   readonly shared: S;
   readonly result: z.ZodType;
   readonly errors: Readonly<Record<number, ResponseDoc>>;
-  readonly open: (deps: ApiDeps, name: string) => Promise<OpenedOperation>;
+  /** `actor` ("client:<name>") is who the ledger records for a signature. */
+  readonly open: (deps: ApiDeps, name: string, actor: string) => Promise<OpenedOperation>;
 }
 
 /** An item's sign options, each falling back to the batch-wide default (API.md "Batches"). */
@@ -57,8 +63,8 @@ export function operationRoute<S extends z.ZodRawShape>(spec: OperationRouteSpec
     body: z.record(z.string(), z.unknown()),
     docBody: singleOrBatchDoc(spec.item, spec.shared),
     responses: { 200: { description: 'the result, or batch_results in order', schema: z.union([spec.result, batchResults(spec.result)]) }, ...spec.errors },
-    async handle({ params, body, deps }) {
-      const operation = await spec.open(deps, params.name!);
+    async handle({ params, body, actor, deps }) {
+      const operation = await spec.open(deps, params.name!, actor);
       const count = (slot: unknown) => deps.metrics.countOperation(spec.verb, operation.spec.type, outcomeOf(slot));
       if (!Object.hasOwn(body, 'batch_input')) {
         try {
@@ -71,7 +77,7 @@ export function operationRoute<S extends z.ZodRawShape>(spec: OperationRouteSpec
         }
       }
       const { batch_input: items, ...defaults } = parseWith(envelope, body) as { batch_input: unknown[] } & BatchDefaults;
-      const results = await runBatch(items, (item, i) => operation.run(item, defaults, `batch_input.${i}.`));
+      const results = operation.runAll ? await operation.runAll(items, defaults) : await runBatch(items, (item, i) => operation.run(item, defaults, `batch_input.${i}.`));
       // One labelled increment per outcome, not per item (up to 1000 of them).
       const outcomes = new Map<ReturnType<typeof outcomeOf>, number>();
       for (const slot of results) {
