@@ -8,7 +8,7 @@ import type { Runtime } from '../runtime/types.ts';
 import type { ApiMetrics } from './middleware/metrics.ts';
 
 export interface AppDeps {
-  readonly runtime: Pick<Runtime, 'keys' | 'clients' | 'ping' | 'ledger'> & { readonly scheduler?: Runtime['scheduler'] };
+  readonly runtime: Pick<Runtime, 'keys' | 'clients' | 'messages' | 'ping' | 'ledger'> & { readonly scheduler?: Runtime['scheduler'] };
   readonly config: Config;
   readonly logger: Logger;
 }

@@ -63,7 +63,11 @@ function operationOf(route: AnyRouteDef): Record<string, unknown> {
   const body = route.docBody ?? route.body;
   return {
     summary: route.summary,
-    ...(scopes.length > 0 ? { description: `Scopes: ${scopes.join(' and ')} (admin grants every scope).` } : {}),
+    ...(route.scopesDoc !== undefined
+      ? { description: `Scopes: ${route.scopesDoc} (admin grants every scope).` }
+      : scopes.length > 0
+        ? { description: `Scopes: ${scopes.join(' and ')} (admin grants every scope).` }
+        : {}),
     ...(params.length + queryParams.length > 0 ? { parameters: [...params, ...queryParams] } : {}),
     ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(body, 'input') } } } } : {}),
     security: route.open ? [] : [{ bearer: [] }],

@@ -9,6 +9,7 @@ import { encryptRoute } from './routes/encrypt.ts';
 import { hashRoutes } from './routes/hash.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
+import { messageRoutes } from './routes/messages.ts';
 import { publicRoutes } from './routes/public.ts';
 import { rewrapRoute } from './routes/rewrap.ts';
 import { serviceRoutes } from './routes/service.ts';
@@ -26,6 +27,7 @@ export const ROUTES: readonly AnyRouteDef[] = Object.freeze([
   decryptRoute,
   rewrapRoute,
   ...hashRoutes,
+  ...messageRoutes,
   ...ledgerRoutes,
 ]);
 

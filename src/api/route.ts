@@ -55,6 +55,13 @@ export interface RouteDef<B = unknown, Q = any> { // eslint-disable-line @typesc
   readonly open?: boolean;
   /** Scopes the caller must hold, all of them (API.md "Scopes"), computed from the path parameters. */
   readonly scopes: (params: Readonly<Record<string, string>>) => readonly string[];
+  /**
+   * Scopes named by the body (the payment-message routes: `sign:<key>` of the body's key, `verify:<kid name>`),
+   * checked right after the body parsed and before the handler runs, so a 403 still changes nothing.
+   */
+  readonly bodyScopes?: (body: B) => readonly string[];
+  /** For the OpenAPI document, when the scopes depend on the body: what they are, in words. */
+  readonly scopesDoc?: string;
   /** Parses the JSON body; absent means the route takes none (an empty object is tolerated). */
   readonly body?: z.ZodType<B>;
   /** Parses the query string (an object of strings); absent means the route reads none (a query is ignored). */
@@ -108,6 +115,7 @@ export function mountRoutes(router: Router, routes: readonly AnyRouteDef[], deps
       const client = (res.locals.client as AuthenticatedClient | undefined) ?? null;
       if (!def.open) requireScopes(client, def.scopes(params));
       const body = parseWith(def.body ?? EMPTY_BODY, req.body);
+      if (def.bodyScopes) requireScopes(client, def.bodyScopes(body));
       const query = def.query ? parseWith(def.query, { ...(req.query as object) }, 'query: ') : {};
       const reply = await def.handle({ params, body, query, client, actor: client ? `client:${client.name}` : 'anonymous', deps });
       send(res, reply);

@@ -21,6 +21,8 @@ import { createKeyService } from '../keys/key-service.ts';
 import { RotationScheduler } from '../keys/rotation-scheduler.ts';
 import { resolveUseLimits } from '../keys/use-limit/budget.ts';
 import { composeLedger } from './ledger.ts';
+import { createMessageService } from '../messages/service.ts';
+import { ReplaySweeper, SqlReplayGuard } from '../messages/replay-store.ts';
 import type { Runtime, RuntimeOptions } from './types.ts';
 import { mapDbError, type Db } from '../keys/store/db.ts';
 import { openEmbedded } from '../keys/store/embedded/open.ts';
@@ -75,6 +77,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
   }
   const scheduler = (options.scheduler ?? options.role === 'service') && intervalMs > 0 ? new RotationScheduler(ctx, intervalMs, log) : null;
   scheduler?.start();
+  // Payment messages: consumed jtis in the shared store; every service replica sweeps expired ones.
+  const replay = new SqlReplayGuard(db);
+  const messages = createMessageService({ keys, replay, recorder: composed.recorder });
+  const sweepMs = options.replaySweepMs ?? 60_000;
+  const sweeper = options.role === 'service' && sweepMs > 0 ? new ReplaySweeper(replay, sweepMs, log) : null;
+  sweeper?.start();
   let closed = false;
   const changes = feed;
   return {
@@ -83,6 +91,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     via,
     keys,
     clients,
+    messages,
     recorder: composed.recorder,
     ledger: composed.ledger,
     db,
@@ -102,6 +111,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       if (closed) return;
       closed = true;
       await scheduler?.stop();
+      await sweeper?.stop();
       await composed.close().catch((e: unknown) => log.error({ error: e instanceof Error ? e.message : String(e) }, 'the ledger could not write its last batch'));
       await changes.stop();
       await closeStore();

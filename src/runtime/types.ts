@@ -11,6 +11,7 @@ import type { AesUseLimits } from '../keys/use-limit/budget.ts';
 import type { Db } from '../keys/store/db.ts';
 import type { ClientService } from '../clients/types.ts';
 import type { KeyService } from '../keys/types.ts';
+import type { MessageService } from '../messages/service.ts';
 import type { OperationRecorder } from '../keys/recorder.ts';
 import type { RuntimeLedger } from './ledger.ts';
 
@@ -20,6 +21,8 @@ export interface Runtime {
   readonly mode: 'postgres' | 'embedded';
   readonly keys: KeyService;
   readonly clients: ClientService;
+  /** Payment messages (API.md "Payment messages"): sign, verify, seal, open on these keys, recorded by `recorder`, replays refused across replicas. */
+  readonly messages: MessageService;
   /**
    * Records signings in the ledger (src/keys/recorder.ts): resolves once durable, `unavailable` otherwise. The
    * key and client services already record through it; the message routes (message.sign, seal) pass it on.
@@ -62,6 +65,8 @@ export interface RuntimeOptions {
   readonly aesUseLimits?: Partial<AesUseLimits>;
   /** Where the scheduler and usage rotations log (the service's pino logger); default JSON lines on stderr. */
   readonly log?: KeyLog;
+  /** How often a service replica deletes expired consumed message jtis (ms; default 60,000; 0: never). Tests lower it. */
+  readonly replaySweepMs?: number;
   /**
    * BENCHMARK ONLY: 'off' records nothing, for the ledger-off baseline of scripts/bench-server.ts (docs/
    * PERFORMANCE.md). No configuration, environment variable or command reaches it; default 'on'.
