@@ -9,16 +9,16 @@
  *   claim, not the caller's request.
  * - Every signature is recorded before it is handed out (API.md "Audit"): message.sign for messages/sign
  *   (attached and detached), seal for messages/seal; `record` rejects with `unavailable` and nothing is returned.
- *   Digests as the ledger defines them (src/ledger/format/digests.ts): input = SHA-256 of the JWS payload
- *   (the JCS message; for a detached signature the body bytes), output = SHA-256 of the compact JWS (ASCII;
- *   for seal, the JWS inside the JWE).
+ *   Digests are the ledger's own definition (src/ledger/format/digests.ts messageDigests): input = SHA-256 of
+ *   the JWS payload (the JCS message; for a detached signature the body bytes), output = SHA-256 of the
+ *   compact JWS (ASCII; for seal, the JWS inside the JWE).
  * - Scopes are the API's: the route checks what the request names; `open` takes a hook for the one scope only
  *   known after decrypting (verify:<key of the inner JWS kid>), called before that key is looked up.
  */
-import { createHash } from 'node:crypto';
 import { parseSignOptions, type KeyTypeSpec, type RsaPadding } from '../crypto/index.ts';
 import { PaysealError, isPaysealError } from '../errors.ts';
 import type { OperationRecord, OperationRecorder, RecordedOp } from '../keys/recorder.ts';
+import { messageDigests } from '../ledger/format/digests.ts';
 import type { KeyService, UsableKey } from '../keys/types.ts';
 import type { KeyLookup } from './_check-signature.ts';
 import { signDetached, verifyDetached, type DetachedAnswer } from './detached.ts';
@@ -86,13 +86,9 @@ export interface MessageService {
 
 const STAMPED = ['iat', 'jti'];
 
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** The ledger entry of one signing: payload and compact JWS digests (src/ledger/format/digests.ts messageDigests). */
+/** The ledger entry of one signing, with the digests the ledger defines for message.sign and seal. */
 function entryOf(actor: string, op: RecordedOp, key: UsableKey, payload: Uint8Array, jws: string): OperationRecord {
-  return { actor, op, key: key.name, key_version: key.version, input_sha256: sha256Hex(payload), output_sha256: sha256Hex(Buffer.from(jws, 'ascii')) };
+  return { actor, op, key: key.name, key_version: key.version, ...messageDigests(payload, jws) };
 }
 
 /** The payload bytes of an attached compact JWS payseal just produced (its middle part, base64url). */
