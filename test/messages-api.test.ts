@@ -4,12 +4,15 @@
  * what JCS cannot carry, the scopes each route reads from the body (verify:<kid name> before any lookup, the
  * inner kid of a sealed message after decryption), a kid naming an AES key, tampered JWEs, consume and the
  * consume window, AES use accounting on seal, the ledger entries of message.sign and seal with the digests
- * src/ledger/format/digests.ts defines, and a 503 with no JWS when the ledger cannot be written.
+ * src/ledger/format/digests.ts defines, revoked and retired versions, and the hostile-input matrix on every
+ * message route (never a 5xx).
  */
 import { compactVerify, importJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageDigests } from '../src/ledger/format/digests.ts';
 import { startApi, type ApiHarness } from './support/api.ts';
+import { HOSTILE_JWS } from './support/hostile-jws.ts';
+import { HOSTILE_VALUES } from './support/hostile.ts';
 import { ledgerEntries } from './support/ledger.ts';
 
 let api: ApiHarness;
@@ -216,5 +219,58 @@ describe('the ledger', () => {
     const count = entries.length;
     await verify({ jws: signed.jws });
     expect((await ledgerEntries(api.runtime)).length).toBe(count);
+  });
+});
+
+describe('versions and hostile input', () => {
+  it('a revoked version is key_version_revoked, one below min_version is below_min_version; the newest signs on', async () => {
+    expect((await api.call('POST', '/v1/keys', { body: { name: 'm-life', type: 'ecdsa-p256' } })).status).toBe(201);
+    const v1 = (await sign({ key: 'm-life', message: 1 })).json.jws;
+    await api.call('POST', '/v1/keys/m-life/rotate');
+    const v2 = (await sign({ key: 'm-life', message: 2 })).json;
+    expect(v2.kid).toBe('m-life:v2');
+    await api.call('POST', '/v1/keys/m-life/rotate');
+    expect((await api.call('POST', '/v1/keys/m-life/versions/1/revoke')).status).toBe(200);
+    expect((await verify({ jws: v1 })).json).toMatchObject({ valid: false, reason: 'key_version_revoked', kid: 'm-life:v1' });
+    expect((await api.call('PATCH', '/v1/keys/m-life', { body: { min_version: 3 } })).status).toBe(200);
+    expect((await verify({ jws: v2.jws })).json).toMatchObject({ valid: false, reason: 'below_min_version', key_version: 2 });
+    expect((await sign({ key: 'm-life', message: 3 })).json.kid).toBe('m-life:v3');
+  });
+
+  it('every message route answers the hostile matrix with a 200 verdict or a 4xx error code, never a 5xx', async () => {
+    const { sealed } = (await api.call('POST', '/v1/messages/seal', { body: { sign_key: 'm-ed', encrypt_key: 'm-aes', message: 1 } })).json;
+    const [h, , iv, ct, tag] = sealed.split('.');
+    // What JSON can carry of the matrices (a bigint or a symbol never reaches a server).
+    const jsonable = (v: unknown) => {
+      try {
+        return JSON.stringify(v) !== undefined;
+      } catch {
+        return false;
+      }
+    };
+    const compact = [...HOSTILE_JWS.filter(jsonable), `${h}..${iv}.${ct}.${tag}`, `${h}.AAAA.${iv}.${ct}.${tag}`];
+    const bodies: [string, unknown][] = [];
+    for (const text of compact) {
+      bodies.push(['verify', { jws: text }], ['verify', { jws: text, consume: true }], ['verify', { jws: text, payload: 'AA==' }], ['open', { sealed: text, consume: true }]);
+    }
+    const values = HOSTILE_VALUES.filter(jsonable);
+    expect(values.length).toBeGreaterThan(5);
+    for (const value of values) {
+      bodies.push(['sign', { key: 'm-ed', message: value }], ['sign', { key: 'm-ed', detached: true, payload: 'AA==', header: value }], ['sign', { key: 'm-ed', detached: true, payload: 'AA==', crit: value }]);
+      bodies.push(['seal', { sign_key: 'm-ed', encrypt_key: 'm-aes', message: value }], ['verify', { jws: value }], ['open', { sealed: value }], ['verify', { jws: 'a..b', payload: value }]);
+    }
+    let verdicts = 0;
+    for (const [route, body] of bodies) {
+      const res = await api.call('POST', `/v1/messages/${route}`, { body });
+      const where = `${route} ${JSON.stringify(body)?.slice(0, 120)}: ${res.text.slice(0, 200)}`;
+      expect(res.status, where).toBeLessThan(500);
+      if (res.status === 200) {
+        verdicts++;
+        if ('valid' in res.json) expect(res.json.valid === true ? route : res.json.reason, where).toEqual(expect.any(String));
+      } else {
+        expect(res.json.error.code, where).toMatch(/^[a-z_]+$/);
+      }
+    }
+    expect(verdicts).toBeGreaterThan(compact.length);
   });
 });

@@ -94,6 +94,11 @@ describe('Open Banking claims, crit, consume', () => {
       const res = await sign(body);
       expect([res.status, res.json.error?.code], JSON.stringify(body)).toEqual([400, 'invalid_request']);
     }
+    const proto = await api.call('POST', '/v1/messages/sign', {
+      raw: '{"key": "partner-ed", "detached": true, "payload": "AA==", "header": {"__proto__": {"alg": "none"}}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect([proto.status, proto.json.error?.code]).toEqual([400, 'invalid_request']);
     const attachedWithPayload = await api.call('POST', '/v1/messages/sign', { body: { key: 'partner-ed', message: 1, payload: 'AA==' } });
     expect(attachedWithPayload.json.error.code).toBe('invalid_request');
     expect((await verify({ jws: 'a..b', payload: '!!' })).json.error.code).toBe('invalid_request');

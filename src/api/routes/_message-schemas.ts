@@ -18,6 +18,17 @@ const critNames = z.array(z.string().min(1).max(256)).min(1).max(MAX_CRIT);
 const maxAge = z.number().int().min(0).optional().meta({ description: 'refuse (expired) a message whose iat is older than this many seconds, beyond a 60 s clock-skew allowance' });
 const consume = z.boolean().optional().meta({ description: 'record the jti, shared by every replica; a second consume of it answers replayed' });
 
+/**
+ * Extra protected header members. A member named __proto__ would be dropped silently by the record parser, so
+ * the caller would get a header without the member it asked for: refused instead (checked on the raw input).
+ */
+const extraHeader = z.preprocess((value, ctx) => {
+  if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+    ctx.addIssue({ code: 'custom', message: 'header members may not be named __proto__' });
+  }
+  return value;
+}, z.record(z.string(), z.unknown()));
+
 export const messageSignBody = z
   .strictObject({
     key: nameField,
@@ -27,7 +38,7 @@ export const messageSignBody = z
     payload: base64Field('detached only: the exact bytes to sign, e.g. an HTTP body').optional(),
     b64: z.boolean().optional().meta({ description: 'detached only: false signs the bytes unencoded (RFC 7797, b64 in crit); true or absent signs them base64url-encoded, with no b64 member' }),
     crit: critNames.optional().meta({ description: 'detached only: names of `header` members to mark critical (RFC 7515 §4.1.11)' }),
-    header: z.record(z.string(), z.unknown()).optional().meta({ description: 'detached only: extra protected header members (e.g. Open Banking claims); alg, kid, b64, crit, iat and jti are payseal\'s' }),
+    header: extraHeader.optional().meta({ description: 'detached only: extra protected header members (e.g. Open Banking claims); alg, kid, b64, crit, iat and jti are payseal\'s' }),
   })
   .superRefine((b, ctx) => {
     if (b.detached === true) {
