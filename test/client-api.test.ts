@@ -98,7 +98,7 @@ describe('raw operations', () => {
 describe('keys and the JWK Set', () => {
   it('get, list, public, jwks; create of an existing name is key_exists (409), not retried', async () => {
     expect(await admin.keys.get('payments')).toMatchObject({ name: 'payments', type: 'ecdsa-p256', purpose: 'sign', latest_version: 1 });
-    // payseal-ledger is the ledger's own key, made on first start (docs/api.md "Audit").
+    // payseal-ledger is the ledger key, made on first start; it is not in the JWK Set (it never signs messages).
     expect((await admin.keys.list()).map((k) => k.name).sort()).toEqual(['cards', 'ed', 'k1', 'payments', 'payseal-ledger', 'rsa']);
     const pub = await admin.keys.public('payments');
     expect(pub.versions[0]!.jwk).toMatchObject({ kid: 'payments:v1', alg: 'ES256', kty: 'EC' });

@@ -170,6 +170,20 @@ describe.each(testBackends())('the ledger through the API on %s', (backend) => {
     expect(logged.filter((l) => l.level === 'error' && l.fields.key === 'tampered').length).toBe(1);
   });
 
+  it('a scheduled rotation is recorded with actor system:scheduler; /metrics counts group commits and checkpoints', async () => {
+    await api.call('POST', '/v1/keys', { body: { name: 'rolling', type: 'ed25519', rotation_period: '12h' } });
+    await api.runtime.db.query(`UPDATE keys SET next_rotation_at = now() - interval '1 minute' WHERE name = 'rolling'`);
+    expect((await api.runtime.scheduler!.runOnce())?.rotated.map((r) => r.name)).toEqual(['rolling']);
+    const last = (await ledgerEntries(api.runtime)).filter((e) => e.key === 'rolling').at(-1);
+    expect([last?.op, last?.key_version, last?.actor]).toEqual(['key.rotate', 2, 'system:scheduler']);
+    const metrics = (await request(api.url, 'GET', '/metrics')).text;
+    const value = (series: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1]);
+    expect(value('payseal_ledger_entries_total')).toBeGreaterThan(5);
+    expect(value('payseal_ledger_batches_total{result="committed"}')).toBeGreaterThan(0);
+    expect(value('payseal_ledger_batches_total{result="failed"}')).toBe(0);
+    expect(value('payseal_ledger_checkpoints_total{result="signed"}')).toBeGreaterThan(0);
+  });
+
   it('the store stopped under a running server: signing answers 503 unavailable and returns no signature', async () => {
     // A key already cached: before the ledger, this would have signed from memory.
     const warm = await api.call('POST', '/v1/keys/pay/sign', { body: { input: b64('warm') } });

@@ -26,7 +26,7 @@ export interface AppOptions {
 }
 
 export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
-  const metrics = new ApiMetrics({ defaultMetrics: options.defaultMetrics, scheduler: deps.runtime.scheduler });
+  const metrics = new ApiMetrics({ defaultMetrics: options.defaultMetrics, scheduler: deps.runtime.scheduler, ledger: deps.runtime.ledger });
   let openapi: Record<string, unknown> | null = null;
   const apiDeps: ApiDeps = { ...deps, metrics, openapi: () => (openapi ??= buildOpenApi(ROUTES)) };
 

@@ -22,6 +22,8 @@ export interface ServeOptions {
   readonly print?: (text: string) => void;
   /** Install SIGTERM/SIGINT handlers that shut down gracefully (default true). */
   readonly handleSignals?: boolean;
+  /** BENCHMARK ONLY (scripts/bench-server.ts, the ledger-off baseline): RuntimeOptions.ledger. No command sets it. */
+  readonly ledger?: 'on' | 'off';
 }
 
 export interface Serving {
@@ -73,7 +75,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   const logger = options.logger ?? createLogger(config.logLevel);
   const print = options.print ?? ((text: string) => void process.stdout.write(text));
   // The runtime's own jobs (scheduled rotation, rotation at the AES use bound) log through the service's logger.
-  const runtime = await openRuntime(config, { role: 'service', log: logger });
+  const runtime = await openRuntime(config, { role: 'service', log: logger, ledger: options.ledger });
   let server: Server;
   try {
     for (const notice of runtime.notices) print(`payseal: ${notice}\n`);

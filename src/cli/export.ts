@@ -110,8 +110,9 @@ export function registerLedgerExport(ledger: Command, ctx: CliContext): void {
         } finally {
           bar.clear();
         }
-        const range = last === null ? 'no entries' : `entries ${from}-${last}`;
-        ctx.io.out(`wrote ${opts.out}: ${range}, ${checkpoints} checkpoints${head ? `; the head at seq ${head.checkpoint.seq} is signed by ${head.checkpoint.key} v${head.checkpoint.key_version}` : ''}\n`);
+        const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+        const range = last === null ? 'no entries' : `${plural(entries, 'entry').replace(/entrys$/, 'entries')} (seq ${from}-${last})`;
+        ctx.io.out(`wrote ${opts.out}: ${range} and ${plural(checkpoints, 'checkpoint')}${head ? `; the head at seq ${head.checkpoint.seq} is signed by ${head.checkpoint.key} v${head.checkpoint.key_version}` : ''}\n`);
       });
     });
 }

@@ -24,7 +24,7 @@ function renderLedger(v: LedgerVerdict): string {
   const out: string[] = [];
   const cp = v.last_checkpoint;
   const summary =
-    `${v.entries} entries (head seq ${v.head?.seq}, hash ${v.head?.hash}); ${v.checkpoints} checkpoints, ${v.valid_checkpoints} valid` +
+    `${v.entries} entries (head seq ${v.head?.seq}, hash ${v.head?.hash}); ${v.checkpoints} checkpoint${v.checkpoints === 1 ? '' : 's'}, ${v.valid_checkpoints} valid` +
     (cp ? `; the last valid one at seq ${cp.seq} (${cp.ts}, ${cp.key} v${cp.key_version})` : '') +
     (v.uncovered_entries > 0 ? `; ${v.uncovered_entries} entries after it are not yet covered by a checkpoint` : '') +
     `; checked by this thread${v.threads > 0 ? ` and ${v.threads} worker thread${v.threads > 1 ? 's' : ''}` : ''}`;

@@ -5,6 +5,7 @@
  */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SchedulerStats } from '../../keys/rotation-scheduler.ts';
+import type { AppenderStats } from '../../ledger/appender.ts';
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -28,8 +29,9 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { defaultMetrics?: boolean; scheduler?: { stats(): SchedulerStats } | null } = {}) {
+  constructor(options: { defaultMetrics?: boolean; scheduler?: { stats(): SchedulerStats } | null; ledger?: { stats(): AppenderStats } | null } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'payseal_' });
+    if (options.ledger) this.mirrorLedger(options.ledger);
     const scheduler = options.scheduler;
     if (scheduler) {
       this.mirror('payseal_rotation_rounds_total', 'Scheduled-rotation rounds of this replica: ran (won the advisory lock), skipped (another replica held it), error (database away)', 'result', () => {
@@ -41,6 +43,27 @@ export class ApiMetrics {
         return { rotated: s.rotated, failed: s.failed };
       });
     }
+  }
+
+  /** The ledger's group commit and checkpoints in this process (src/ledger/appender.ts). */
+  private mirrorLedger(ledger: { stats(): AppenderStats }): void {
+    new Counter({
+      name: 'payseal_ledger_entries_total',
+      help: 'Ledger entries this replica group-committed (signings; key and client changes are written in their own transaction)',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(ledger.stats().entries);
+      },
+    });
+    this.mirror('payseal_ledger_batches_total', 'Group-commit transactions of this replica: committed, or failed (their callers got 503 and no signature)', 'result', () => {
+      const s = ledger.stats();
+      return { committed: s.batches, failed: s.failed_batches };
+    });
+    this.mirror('payseal_ledger_checkpoints_total', 'Ledger checkpoints this replica signed, or failed to (the next one covers the same entries)', 'result', () => {
+      const s = ledger.stats();
+      return { signed: s.checkpoints, failed: s.failed_checkpoints };
+    });
   }
 
   /**
