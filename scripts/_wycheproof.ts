@@ -27,9 +27,12 @@ import {
   isKeyType,
   resolveKeyType,
   type HashName,
+  type KeyTypeSpec,
   type SignOptions,
+  type Verifier,
 } from '../src/crypto/index.ts';
 import { isPaysealError } from '../src/errors.ts';
+import { createIndependentVerifier } from '../src/verify/independent.ts';
 
 export type Expected = 'valid' | 'invalid' | 'acceptable';
 
@@ -45,6 +48,8 @@ export interface VectorCase {
   readonly flags: readonly string[];
   readonly expected: Expected;
   run(): Promise<Outcome>;
+  /** Signature vectors only: the same check through the independent second opinion (src/verify/independent.ts). */
+  readonly runIndependent?: () => Promise<Outcome>;
 }
 
 export interface VectorGroup {
@@ -65,16 +70,22 @@ export interface VectorFile {
   readonly groups: readonly VectorGroup[];
 }
 
-export interface FileResult {
-  file: string;
+/** How one implementation did on a file's vectors. */
+export interface Tally {
   passed: number;
   failed: number;
   acceptableAccepted: number;
   acceptableRejected: number;
+  failures: { tcId: number; comment: string; flags: readonly string[]; expected: Expected; why: string }[];
+}
+
+export interface FileResult extends Tally {
+  file: string;
   skipped: number;
   outsideProfile: number;
   skipReasons: string[];
-  failures: { tcId: number; comment: string; expected: Expected; why: string }[];
+  /** The independent second opinion on the same signature vectors (null for files without signatures). */
+  independent: Tally | null;
 }
 
 // Vector files are external JSON read field by field as the README's schema table describes.
@@ -106,9 +117,23 @@ export function judge(expected: Expected, outcome: Outcome): { pass: boolean; wh
   return { pass, why: pass ? 'ok' : `expected ${expected}, payseal ${outcome.accepted ? 'accepted' : 'rejected'} it` };
 }
 
+function emptyTally(): Tally {
+  return { passed: 0, failed: 0, acceptableAccepted: 0, acceptableRejected: 0, failures: [] };
+}
+
+function count(t: Tally, c: VectorCase, outcome: Outcome): void {
+  const { pass, why } = judge(c.expected, outcome);
+  if (c.expected === 'acceptable' && pass) outcome.accepted ? t.acceptableAccepted++ : t.acceptableRejected++;
+  if (pass) t.passed++;
+  else {
+    t.failed++;
+    t.failures.push({ tcId: c.tcId, comment: c.comment, flags: c.flags, expected: c.expected, why });
+  }
+}
+
 /** Runs every group of a file (cases of a group concurrently: verification runs on libuv's pool). */
 export async function runFile(vf: VectorFile): Promise<FileResult> {
-  const r: FileResult = { file: vf.file, passed: 0, failed: 0, acceptableAccepted: 0, acceptableRejected: 0, skipped: 0, outsideProfile: 0, skipReasons: [], failures: [] };
+  const r: FileResult = { file: vf.file, ...emptyTally(), skipped: 0, outsideProfile: 0, skipReasons: [], independent: null };
   if (vf.skipReason !== null) {
     r.skipped = vf.numberOfTests;
     r.skipReasons.push(vf.skipReason);
@@ -122,16 +147,14 @@ export async function runFile(vf: VectorFile): Promise<FileResult> {
     }
     const outcomes = await Promise.all(g.cases.map((c) => c.run()));
     g.cases.forEach((c, i) => {
-      const outcome = outcomes[i] as Outcome;
-      const { pass, why } = judge(c.expected, outcome);
       if (g.outsideProfile) r.outsideProfile++;
-      if (c.expected === 'acceptable' && pass) outcome.accepted ? r.acceptableAccepted++ : r.acceptableRejected++;
-      if (pass) r.passed++;
-      else {
-        r.failed++;
-        r.failures.push({ tcId: c.tcId, comment: c.comment, expected: c.expected, why });
-      }
+      count(r, c, outcomes[i] as Outcome);
     });
+    for (const c of g.cases) {
+      if (c.runIndependent === undefined) continue;
+      r.independent ??= emptyTally();
+      count(r.independent, c, await c.runIndependent());
+    }
   }
   return r;
 }
@@ -157,13 +180,14 @@ const CURVES: Readonly<Record<string, string>> = Object.assign(Object.create(nul
 const hex = (s: unknown): Buffer => Buffer.from(typeof s === 'string' ? s : '', 'hex');
 const bitLength = (h: string): number => (/^0*$/.test(h) ? 0 : BigInt(`0x${h}`).toString(2).length);
 
-function cases(g: Json, run: (t: Json) => Promise<Outcome>): VectorCase[] {
+function cases(g: Json, run: (t: Json) => Promise<Outcome>, runIndependent?: (t: Json) => Promise<Outcome>): VectorCase[] {
   return (g.tests as Json[]).map((t) => ({
     tcId: t.tcId as number,
     comment: String(t.comment ?? ''),
     flags: (t.flags as string[] | undefined) ?? [],
     expected: t.result as Expected,
     run: () => run(t),
+    ...(runIndependent === undefined ? {} : { runIndependent: () => runIndependent(t) }),
   }));
 }
 
@@ -204,32 +228,38 @@ function signatureGroup(family: string, schema: string, g: Json, index: number):
   let skipReason: string | null = null;
   if (type === null || !isKeyType(type)) skipReason = `key type ${type ?? 'of this group'} not offered by payseal`;
   else if (typeof options === 'string') skipReason = options;
-  let verifier: ReturnType<typeof createVerifier> | string | undefined;
-  const verifierOnce = (): ReturnType<typeof createVerifier> | string => {
-    if (verifier === undefined) {
-      try {
-        const spec = resolveKeyType(type);
-        verifier = createVerifier(spec, importPublic(spec, g.publicKeyPem as string));
-      } catch (e) {
-        verifier = `public key import failed: ${isPaysealError(e) ? e.code : String(e)}`;
+  const once = (make: (spec: KeyTypeSpec, pem: string) => Verifier): (() => Verifier | string) => {
+    let verifier: Verifier | string | undefined;
+    return () => {
+      if (verifier === undefined) {
+        try {
+          verifier = make(resolveKeyType(type), g.publicKeyPem as string);
+        } catch (e) {
+          verifier = `public key import failed: ${isPaysealError(e) ? e.code : String(e)}`;
+        }
       }
+      return verifier;
+    };
+  };
+  const check = (verifierOnce: () => Verifier | string) => async (t: Json): Promise<Outcome> => {
+    const v = verifierOnce();
+    // A key payseal refuses to import verifies nothing: a rejection, which fails every valid test.
+    if (typeof v === 'string') return { accepted: false };
+    try {
+      return { accepted: await v.verify(hex(t.msg), hex(t.sig), options as SignOptions) };
+    } catch (e) {
+      return { accepted: false, problem: `verify threw instead of resolving false: ${isPaysealError(e) ? e.code : String(e)}` };
     }
-    return verifier;
   };
   return {
     label,
     skipReason,
     outsideProfile: false,
-    cases: cases(g, async (t) => {
-      const v = verifierOnce();
-      // A key payseal refuses to import verifies nothing: a rejection, which fails every valid test.
-      if (typeof v === 'string') return { accepted: false };
-      try {
-        return { accepted: await v.verify(hex(t.msg), hex(t.sig), options as SignOptions) };
-      } catch (e) {
-        return { accepted: false, problem: `verify threw instead of resolving false: ${isPaysealError(e) ? e.code : String(e)}` };
-      }
-    }),
+    cases: cases(
+      g,
+      check(once((spec, pem) => createVerifier(spec, importPublic(spec, pem)))),
+      check(once(createIndependentVerifier)),
+    ),
   };
 }
 
@@ -311,4 +341,16 @@ export function planFile(file: string, json: Json): VectorFile {
     return { ...base, skipReason: null, groups: groups.map((g, i) => aesGroup(g, i)) };
   }
   return { ...base, skipReason: `${file}: ${algorithm || 'unknown algorithm'} (${schema || 'no schema'}) is not offered by payseal`, groups: [] };
+}
+
+/**
+ * Where the independent second opinion deliberately differs from a Wycheproof verdict: file pattern, the flag
+ * that marks the vectors, and why. Each is counted (conformance prints the count; the test asserts it), so a
+ * new difference is a failure, never silently absorbed.
+ */
+export const INDEPENDENT_DEVIATIONS: readonly { readonly file: RegExp; readonly flag: string; readonly why: string }[] = [];
+
+export function independentDeviation(file: string, f: { readonly flags: readonly string[] }): string | null {
+  const d = INDEPENDENT_DEVIATIONS.find((x) => x.file.test(file) && f.flags.includes(x.flag));
+  return d === undefined ? null : d.why;
 }

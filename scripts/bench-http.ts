@@ -78,7 +78,7 @@ export interface HttpResults {
 
 // ---------------------------------------------------------------- servers
 
-interface ServerHandle {
+export interface ServerHandle {
   readonly kind: ServerKind;
   readonly url: string;
   reset(): void;
@@ -86,7 +86,7 @@ interface ServerHandle {
   stop(): Promise<void>;
 }
 
-function startServer(kind: ServerKind, env: NodeJS.ProcessEnv): Promise<ServerHandle> {
+export function startServer(kind: ServerKind, env: NodeJS.ProcessEnv): Promise<ServerHandle> {
   const child: ChildProcess = fork(join(HERE, 'bench-server.ts'), [kind], {
     execArgv: ['--import', 'tsx'],
     env,
@@ -131,7 +131,7 @@ function startServer(kind: ServerKind, env: NodeJS.ProcessEnv): Promise<ServerHa
   });
 }
 
-async function call(url: string, method: string, path: string, token: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function call(url: string, method: string, path: string, token: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const res = await fetch(url + path, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -151,7 +151,7 @@ function emptyLatency(): Phase['latencyMs'] {
 }
 
 /** One autocannon phase against `server`, with the server's CPU and memory over exactly that phase. */
-async function cannon(
+export async function cannon(
   label: string,
   server: ServerHandle | null,
   options: autocannon.Options,
@@ -178,7 +178,7 @@ async function cannon(
 }
 
 /** Two phases of the same measurement, merged: mean rate, the later phase's latency, peaks over both. */
-function merge(a: Phase, b: Phase): Phase {
+export function merge(a: Phase, b: Phase): Phase {
   const sa = a.server;
   const sb = b.server;
   const server: ServerReport | null =

@@ -9,6 +9,8 @@
  * - `payseal`: the real service through src/api/serve.ts (what `payseal serve` runs): embedded PGlite in a
  *   fresh temp dir, the KEK and admin token from the environment the parent sets, log level info with the
  *   access log going to stdout (the parent points stdout at /dev/null).
+ * - `payseal-ledger-off`: the same with the ledger switched off (ServeOptions.ledger 'off', reachable from no
+ *   command or variable): the baseline scripts/bench-ledger-sign.ts compares ledger-on signing with.
  *
  * On start it sends `{ready, url}`. It answers `{cmd: 'reset'}` and `{cmd: 'report'}` so the parent can read
  * what one load phase cost the server: CPU time (user + system, every thread, so libuv's pool is included),
@@ -23,7 +25,7 @@ import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'n
 import express from 'express';
 import helmet from 'helmet';
 
-export type ServerKind = 'express' | 'helmet' | 'json' | 'payseal';
+export type ServerKind = 'express' | 'helmet' | 'json' | 'payseal' | 'payseal-ledger-off';
 
 export interface ServerReport {
   readonly wallMs: number;
@@ -73,7 +75,7 @@ const removeDataDir = (): void => {
   if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
 };
 
-async function startPayseal(): Promise<{ url: string; close: () => Promise<void> }> {
+async function startPayseal(ledger: 'on' | 'off' = 'on'): Promise<{ url: string; close: () => Promise<void> }> {
   // Imported here so the express baselines do not load (and pay memory for) payseal's modules.
   const { loadConfig } = await import('../src/config.ts');
   const { serve } = await import('../src/api/serve.ts');
@@ -86,7 +88,7 @@ async function startPayseal(): Promise<{ url: string; close: () => Promise<void>
     PAYSEAL_DATA_DIR: dataDir,
     PAYSEAL_LOG_LEVEL: process.env.PAYSEAL_LOG_LEVEL ?? 'info',
   });
-  const serving = await serve(config, { print: () => {}, handleSignals: false });
+  const serving = await serve(config, { print: () => {}, handleSignals: false, ledger });
   return {
     url: serving.url,
     async close() {
@@ -117,8 +119,8 @@ const send = (m: FromServer): void => {
   });
 };
 try {
-  if (kind === 'payseal') {
-    const s = await startPayseal();
+  if (kind === 'payseal' || kind === 'payseal-ledger-off') {
+    const s = await startPayseal(kind === 'payseal' ? 'on' : 'off');
     close = s.close;
     send({ ready: true, url: s.url });
   } else if (kind === 'express' || kind === 'helmet' || kind === 'json') {
@@ -129,7 +131,7 @@ try {
     });
     send({ ready: true, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
   } else {
-    throw new Error(`unknown server kind ${String(kind)} (express, helmet, json or payseal)`);
+    throw new Error(`unknown server kind ${String(kind)} (express, helmet, json, payseal or payseal-ledger-off)`);
   }
 } catch (e) {
   removeDataDir();

@@ -57,6 +57,14 @@ export interface Config {
    * since PGlite's data dir belongs to a single process. Optional so hand-built configs need not name it.
    */
   readonly workers?: number | null;
+  /**
+   * Ledger checkpoints (DESIGN.md "The ledger"): PAYSEAL_LEDGER_CHECKPOINT_EVERY signs the head at every seq that
+   * is a multiple of it (default 1000, across all replicas); PAYSEAL_LEDGER_CHECKPOINT_SECONDS signs the head
+   * that often when entries arrived since the last checkpoint (default 60; 0: only by count). Optional so
+   * hand-built configs need not name them.
+   */
+  readonly ledgerCheckpointEvery?: number;
+  readonly ledgerCheckpointSeconds?: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -116,5 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
     rotationCheckSeconds: intFrom(env, 'PAYSEAL_ROTATION_CHECK_SECONDS', 60, 0, 86_400),
     rotationPublishFirstSeconds: intFrom(env, 'PAYSEAL_ROTATION_PUBLISH_FIRST_SECONDS', 0, 0, 30 * 86_400),
     workers: nonEmpty(env, 'PAYSEAL_WORKERS') === null ? null : intFrom(env, 'PAYSEAL_WORKERS', 1, 1, 256),
+    ledgerCheckpointEvery: intFrom(env, 'PAYSEAL_LEDGER_CHECKPOINT_EVERY', 1000, 1, 1_000_000),
+    ledgerCheckpointSeconds: intFrom(env, 'PAYSEAL_LEDGER_CHECKPOINT_SECONDS', 60, 0, 86_400),
   });
 }

@@ -16,6 +16,8 @@ const STATUS_OF_CODE = {
   key_verify_only: 400,
   unauthorized: 401,
   forbidden: 403,
+  // The ledger key (payseal-ledger) signs ledger checkpoints only; no caller may sign with it.
+  key_reserved: 403,
   not_found: 404,
   key_not_found: 404,
   key_version_not_found: 404,
@@ -26,6 +28,9 @@ const STATUS_OF_CODE = {
   conflict: 409,
   // The newest version of an AES key reached its use bound (NIST SP 800-38D §8.3) and could not be rotated.
   key_exhausted: 409,
+  // A stored private half failed to unwrap under the KEK that wrapped it: the row was altered or damaged
+  // (tamper evidence; logged at error level with key and version). Retrying does not help; rotate the key.
+  key_corrupt: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

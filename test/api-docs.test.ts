@@ -145,6 +145,26 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+type Call = (method: string, route: string, body?: unknown) => Promise<unknown>;
+
+/** One answer of each shape the payment-message routes give: signed, valid, refused, sealed, detached both ways. */
+async function messageAnswers(call: Call): Promise<unknown[]> {
+  const message = { amount: '1.00' };
+  const signed = (await call('POST', '/v1/messages/sign', { key: 'members', message })) as { jws: string };
+  const sealed = (await call('POST', '/v1/messages/seal', { sign_key: 'members', encrypt_key: 'cards', message })) as { sealed: string };
+  const payload = Buffer.from('body').toString('base64');
+  const detached = (await call('POST', '/v1/messages/sign', { key: 'members', detached: true, b64: false, payload })) as { jws: string };
+  return [
+    signed,
+    await call('POST', '/v1/messages/verify', { jws: signed.jws }),
+    await call('POST', '/v1/messages/verify', { jws: `${signed.jws}x` }),
+    sealed,
+    await call('POST', '/v1/messages/open', { sealed: sealed.sealed }),
+    detached,
+    await call('POST', '/v1/messages/verify', { jws: detached.jws, payload }),
+  ];
+}
+
 describe('docs/api.md', () => {
   let runtime: TestRuntime;
   let url = '';
@@ -237,6 +257,7 @@ describe('docs/api.md', () => {
       await call('POST', '/v1/keys/cards/decrypt', { ciphertext }),
       await call('POST', '/v1/keys/cards/rewrap', { ciphertext }),
       await call('POST', '/v1/hash', { input: 'AA==' }),
+      ...(await messageAnswers(call)),
       await call('GET', '/healthz'),
       await call('GET', '/.well-known/jwks.json'),
     ];

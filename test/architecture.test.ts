@@ -4,7 +4,7 @@
  * allowed to import the room of the target by the table below. The table already names the rooms that are
  * arriving (messages, ledger, verify, client), so they land under the rule. Also: src/verify and src/crypto
  * reach no store or network package, src/client imports nothing from the rest of src at run time (types only),
- * only tests import test code, and no file in src is over 250 lines.
+ * only tests import test code, format modules import only crypto and leaves, and no file in src is over 250 lines.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,15 +20,19 @@ const LEAVES = ['errors', 'grammar'];
  * Room → the rooms it may import (besides itself and the leaves). Read top to bottom: crypto is the floor,
  * keys builds on it, clients/messages/ledger on keys, runtime composes them for a process, api and cli are the
  * doors. verify (the offline verifier) sees only crypto and pure format code; client sees nothing.
+ * A format folder (`<room>/format*`) is a pure leaf over crypto (FORMAT_MAY_IMPORT): the ledger's entry format
+ * and its per-op digests are imported by the rooms that record (keys, clients, messages) as well as by verify,
+ * so every writer and the auditor's verifier hash the same bytes; that creates no cycle, because a format
+ * module imports nothing above crypto.
  */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   errors: [],
   grammar: [],
   config: [],
   crypto: [],
-  keys: ['crypto', 'config'],
-  clients: ['keys', 'crypto', 'config'],
-  messages: ['keys', 'crypto'],
+  keys: ['crypto', 'config', 'ledger/format'],
+  clients: ['keys', 'crypto', 'config', 'ledger/format'],
+  messages: ['keys', 'crypto', 'ledger/format'],
   httpsig: ['messages', 'keys', 'crypto'],
   ledger: ['messages', 'keys', 'crypto', 'config'],
   verify: ['crypto', 'messages/format', 'ledger/format'],
@@ -37,6 +41,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['api', 'runtime', 'keys', 'clients', 'messages', 'httpsig', 'ledger', 'verify', 'crypto', 'config'],
   client: [],
 };
+
+/** What a module in a format folder may import besides its own folder and the leaves. */
+const FORMAT_MAY_IMPORT = ['crypto'];
 
 /** Packages that touch a store or the network: never in the pure rooms. */
 const IMPURE_PACKAGES = /^(pg|@electric-sql\/|express|helmet|node:(net|http|https|http2|dgram|tls|fs|child_process))/;
@@ -98,6 +105,13 @@ function violations(files: ReadonlyMap<string, string>): string[] {
         continue;
       }
       const to = roomOf(target);
+      const format = formatRoomOf(target);
+      const fromFormat = formatRoomOf(file);
+      if (fromFormat !== null) {
+        if (LEAVES.includes(to) || FORMAT_MAY_IMPORT.includes(to) || format === fromFormat) continue;
+        found.push(`${name}: a format module may import only crypto, the leaves and its own folder, not ${imp.spec}`);
+        continue;
+      }
       if (to === from || LEAVES.includes(to)) continue;
       if (from === 'client' && imp.typeOnly) continue;
       const allowed = ALLOWED[from];
@@ -105,7 +119,6 @@ function violations(files: ReadonlyMap<string, string>): string[] {
         found.push(`${name}: room ${from} is not in the table of test/architecture.test.ts (add it and docs/ARCHITECTURE.md)`);
         continue;
       }
-      const format = formatRoomOf(target);
       if (allowed.includes(to) || (format !== null && allowed.includes(format))) continue;
       found.push(`${name}: ${from} may not import ${to} (${imp.spec})`);
     }
@@ -151,6 +164,9 @@ describe('architecture (docs/ARCHITECTURE.md)', () => {
       [at('api/bad.ts'), "import { poll } from '../../test/support/poll.ts';\n"],
       [at('api/long.ts'), 'x\n'.repeat(251)],
       [at('cli/ok.ts'), "const { serve } = await import('../api/serve.ts');\n"],
+      [at('keys/ok.ts'), "import { signDigests } from '../ledger/format/digests.ts';\n"],
+      [at('keys/bad2.ts'), "import { LedgerAppender } from '../ledger/appender.ts';\n"],
+      [at('ledger/format/bad.ts'), "import { x } from '../../keys/store/db.ts';\nimport { y } from '../appender.ts';\nimport { z } from './entry.ts';\n"],
     ]);
     expect(violations(files)).toEqual([
       'keys/bad.ts: keys may not import api (../api/app.ts)',
@@ -160,6 +176,9 @@ describe('architecture (docs/ARCHITECTURE.md)', () => {
       'client/bad.ts: client may not import crypto (../crypto/index.ts)',
       'api/bad.ts: imports ../../test/support/poll.ts, outside src/',
       'api/long.ts: 251 lines (more than 250)',
+      'keys/bad2.ts: keys may not import ledger (../ledger/appender.ts)',
+      'ledger/format/bad.ts: a format module may import only crypto, the leaves and its own folder, not ../../keys/store/db.ts',
+      'ledger/format/bad.ts: a format module may import only crypto, the leaves and its own folder, not ../appender.ts',
     ]);
   });
 });

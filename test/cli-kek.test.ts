@@ -29,9 +29,9 @@ describe.each(testBackends())('payseal kek rotate and rotate-due.sh on %s', (bac
     const env = envFor(store.config);
 
     const r = await payseal(['kek', 'rotate', '--new-kek-file', file, '--batch-size', '2'], env);
-    expect(r.stderr).toMatch(/^re-wrapped 0\/5 private keys \(0%\)$/m);
-    expect(r.stderr).toMatch(/^re-wrapped 5\/5 private keys \(100%\)$/m);
-    expect(r.stdout).toBe(`KEK rotation complete: 5 private keys re-wrapped under KEK ${kekIdOf(Buffer.from(newKek, 'base64'))}; no row is left under an old KEK\n`);
+    expect(r.stderr).toMatch(/^re-wrapped 0\/6 private keys \(0%\)$/m);
+    expect(r.stderr).toMatch(/^re-wrapped 6\/6 private keys \(100%\)$/m);
+    expect(r.stdout).toBe(`KEK rotation complete: 6 private keys re-wrapped under KEK ${kekIdOf(Buffer.from(newKek, 'base64'))}; no row is left under an old KEK\n`);
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(newKek);
     expect(r.stdout + r.stderr).not.toContain(oldKek);

@@ -53,8 +53,10 @@ describe.each(testBackends())('payseal keys while serving on %s', (backend) => {
     expect(lines[0]).toMatch(/^NAME +TYPE +LATEST +MIN +ROTATION +NEXT ROTATION +VERSIONS$/);
     expect(lines[1]).toMatch(/^partner-dsa +dsa-2048 \(legacy\) +v1 +v1 +- +- +1 active$/);
     expect(lines[2]).toMatch(/^payments +ecdsa-p256 +v2 +v1 +90d +\d{4}-.*Z +1 active, 1 retired$/);
+    // The ledger key, made on first start, is listed like any key.
+    expect(lines[3]).toMatch(/^payseal-ledger +ed25519 +v1 +v1 +- +- +1 active$/);
     const j = JSON.parse((await payseal(['keys', 'list', '--json'], env)).stdout) as { keys: KeyInfo[] };
-    expect(j.keys.map((k) => k.name)).toEqual(['partner-dsa', 'payments']);
+    expect(j.keys.map((k) => k.name)).toEqual(['partner-dsa', 'payments', 'payseal-ledger']);
   });
 
   it('incident: rotate, revoke the old version, raise min_version, destroy it; events carry the OS user', async () => {

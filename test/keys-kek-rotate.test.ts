@@ -44,11 +44,12 @@ describe.each(testBackends())('KEK rotation on %s', (backend) => {
         if (p.done >= 4) abort.abort();
       },
     });
-    expect(first).toMatchObject({ completed: false, rewrapped: 4, remaining: 14 });
+    // 18 versions of k0..k11 and the ledger key's v1 (made on first start).
+    expect(first).toMatchObject({ completed: false, rewrapped: 4, remaining: 15 });
     const mixed = await cli.db.query<{ kek_id: string; n: number }>(
       'SELECT kek_id, count(*)::int AS n FROM key_versions GROUP BY kek_id ORDER BY n',
     );
-    expect(mixed.map((r) => r.n)).toEqual([4, 14]);
+    expect(mixed.map((r) => r.n)).toEqual([4, 15]);
     expect(await codeOf(store.open({ role: 'cli', kekBase64: newKek }))).toBe('kek_mismatch');
 
     // Resumed, with signing (and key rotations that force re-reading rows of both KEKs) running throughout.
@@ -118,7 +119,7 @@ describe.each(testBackends())('KEK rotation on %s', (backend) => {
     // Step 4 with the environment of step 3, then step 5: N alone.
     const cli = await store.open({ role: 'cli', kekBase64: N, kekPreviousBase64: O });
     const r = await cli.rotateKek(N, { actor: 'cli:ops' });
-    expect(r).toMatchObject({ completed: true, remaining: 0, rewrapped: 2 });
+    expect(r).toMatchObject({ completed: true, remaining: 0, rewrapped: 3 }); // a, b and the ledger key
     await cli.close();
     const only = await store.open({ role: 'service', kekBase64: N });
     for (const n of ['a', 'b']) {
@@ -140,7 +141,7 @@ describe.each(testBackends())('KEK retirement on %s', (backend) => {
     const straggler = await store.open({ role: 'service', kekBase64: O, kekPreviousBase64: N });
     await straggler.keys.create('s', 'ed25519', null, 'test');
     const cli = await store.open({ role: 'cli', kekBase64: N, kekPreviousBase64: O });
-    expect(await cli.rotateKek(N, { actor: 'cli:ops' })).toMatchObject({ completed: true, remaining: 0, rewrapped: 1, lagging: [] });
+    expect(await cli.rotateKek(N, { actor: 'cli:ops' })).toMatchObject({ completed: true, remaining: 0, rewrapped: 2, lagging: [] }); // s and the ledger key
 
     // The run returned once the replica wrapped with N: its writes land under N, never under the retired O.
     expect(straggler.kekId).toBe(nId);
@@ -158,7 +159,7 @@ describe.each(testBackends())('KEK retirement on %s', (backend) => {
 
     // Rotating back to O makes it live again and retires N.
     const back = await store.open({ role: 'cli', kekBase64: N, kekPreviousBase64: O });
-    expect(await back.rotateKek(O, { actor: 'cli:ops' })).toMatchObject({ completed: true, remaining: 0, rewrapped: 4 });
+    expect(await back.rotateKek(O, { actor: 'cli:ops' })).toMatchObject({ completed: true, remaining: 0, rewrapped: 5 }); // and the ledger key
     await back.close();
     const onO = await store.open({ role: 'cli', kekBase64: O });
     expect((await onO.keys.rotate('s', 'test')).latest_version).toBe(4);

@@ -1,13 +1,18 @@
 /**
  * README.md stays true: its key-administration commands run as shown (with the real `npx`, from the project
  * root, against a fresh store), every `npm run` it names exists, and every local link resolves to a file and,
- * for `#anchors`, to a heading of that file. The quick-start block is run by test/api-docs.test.ts.
+ * for `#anchors`, to a heading of that file. The quick-start block is run by test/api-docs.test.ts. The
+ * payment-message snippets run as written: ledger.mjs as a process, checkout.mjs against it, both importing
+ * payseal/client from the built package (dist/: npm test builds first), against a real payseal.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startApi } from './support/api.ts';
 import { createTestStore, testBackends, type TestStore } from './support/db.ts';
+import { eventually } from './support/poll.ts';
 import { ROOT } from './support/cli.ts';
 
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -107,3 +112,58 @@ describe.each(testBackends())('README.md key administration commands on %s', (ba
   });
 });
 
+
+/** The ```js blocks under `## <heading>`, by the file name their first line gives (`// name.mjs: …`). */
+function jsFilesUnder(markdown: string, heading: string): Map<string, string> {
+  const section = markdown.split(/^## /m).find((s) => s.startsWith(`${heading}\n`)) ?? '';
+  const files = new Map<string, string>();
+  for (const m of section.matchAll(/^```js\n([\s\S]*?)^```$/gm)) {
+    const name = /^\/\/ ([\w.-]+\.mjs)/.exec(m[1]!)?.[1];
+    if (name) files.set(name, m[1]!);
+  }
+  return files;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('README.md payment messages with payseal/client', () => {
+  it('checkout.mjs signs and checks locally; ledger.mjs books the message once and refuses the replay', async () => {
+    expect(fs.existsSync(path.join(ROOT, 'dist/client/index.js')), 'dist/ is missing: npm run build').toBe(true);
+    const files = jsFilesUnder(README, 'Payment messages from a microservice');
+    expect([...files.keys()].sort()).toEqual(['checkout.mjs', 'ledger.mjs']);
+    const api = await startApi();
+    // Inside the package, so that `payseal/client` resolves to the package itself, as in a dependent's node_modules.
+    fs.mkdirSync(path.join(ROOT, 'tmp'), { recursive: true });
+    const dir = fs.mkdtempSync(path.join(ROOT, 'tmp', 'readme-'));
+    let ledger: ReturnType<typeof spawn> | null = null;
+    try {
+      for (const [name, text] of files) fs.writeFileSync(path.join(dir, name), text);
+      expect((await api.call('POST', '/v1/keys', { body: { name: 'payments', type: 'ecdsa-p256' } })).status).toBe(201);
+      const sender = await api.client('checkout', ['sign:payments']);
+      const receiver = await api.client('ledger', ['verify:payments']);
+      const port = await freePort();
+      ledger = spawn(process.execPath, [path.join(dir, 'ledger.mjs')], { cwd: dir, env: cleanEnv({ PAYSEAL_URL: api.url, PAYSEAL_TOKEN: receiver, PORT: String(port) }), stdio: 'ignore' });
+      const ledgerUrl = `http://127.0.0.1:${port}`;
+      const up = await eventually(30_000, async () => fetch(`${ledgerUrl}/`).then(() => true, () => false), 100);
+      expect(up, 'ledger.mjs did not start').toBe(true);
+      const r = await run(process.execPath, [path.join(dir, 'checkout.mjs')], cleanEnv({ PAYSEAL_URL: api.url, PAYSEAL_TOKEN: sender, LEDGER_URL: ledgerUrl }));
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toBe('true');
+      expect(lines[1]).toBe('201 {"booked":"A-1001","signed_by":"payments:v1"}');
+      expect(lines[2]).toMatch(/^401 /);
+      expect(JSON.parse(lines[2]!.slice(4))).toMatchObject({ error: { code: 'invalid_payment_message', reason: 'replayed' } });
+    } finally {
+      ledger?.kill('SIGTERM');
+      fs.rmSync(dir, { recursive: true, force: true });
+      await api.close();
+    }
+  }, 120_000);
+});

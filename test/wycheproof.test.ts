@@ -6,9 +6,23 @@
  *
  * `acceptable` vectors pass either way, except where payseal is deliberately strict (STRICT_FLAGS): those must
  * be rejected, so a change that starts accepting them (an OpenSSL upgrade, a lenient parser) is noticed.
+ *
+ * Signature vectors also run through the independent second opinion of src/verify (noble, node-forge, BigInt
+ * DSA), as their own tests ("second opinion"): the same verdicts, the same strictness, and per file exactly the
+ * deliberate deviations INDEPENDENT_DEVIATIONS lists (none today), counted and asserted.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { judge, loadVectorFiles, vectorDir, vectorDirExists, type Outcome, type VectorGroup } from '../scripts/_wycheproof.ts';
+import {
+  independentDeviation,
+  INDEPENDENT_DEVIATIONS,
+  judge,
+  loadVectorFiles,
+  vectorDir,
+  vectorDirExists,
+  type Outcome,
+  type VectorCase,
+  type VectorGroup,
+} from '../scripts/_wycheproof.ts';
 
 /** Legacy encodings Wycheproof calls acceptable and payseal rejects on purpose. */
 const STRICT_FLAGS: Readonly<Record<string, string>> = {
@@ -19,6 +33,45 @@ const STRICT_FLAGS: Readonly<Record<string, string>> = {
 };
 
 const dir = vectorDir();
+
+/**
+ * How many vectors per file the second opinion answers differently from Wycheproof on purpose (each matched by
+ * INDEPENDENT_DEVIATIONS). None today: noble (lowS off, zip215 off), node-forge with EM comparison and the BigInt
+ * DSA verifier agree with every verdict, and reject the same `acceptable` legacy encodings payseal rejects.
+ */
+const EXPECTED_DEVIATIONS: Readonly<Record<string, number>> = {};
+if (INDEPENDENT_DEVIATIONS.length !== Object.keys(EXPECTED_DEVIATIONS).length) throw new Error('list each deviation with its expected count');
+
+/** Deviations of the second opinion seen per file, checked against EXPECTED_DEVIATIONS after the file ran. */
+const deviationsSeen = new Map<string, number>();
+
+function strictFlag(c: VectorCase): string | undefined {
+  return c.expected === 'acceptable' ? c.flags.find((f) => STRICT_FLAGS[f] !== undefined) : undefined;
+}
+
+function secondOpinionSuite(file: string, g: VectorGroup): void {
+  const run = g.cases.filter((c) => c.runIndependent !== undefined);
+  if (run.length === 0) return;
+  describe(`${g.label}: second opinion (independent implementation)`, () => {
+    let outcomes: Outcome[] = [];
+    beforeAll(async () => {
+      // The independent verifiers are synchronous JavaScript; run one after another.
+      outcomes = [];
+      for (const c of run) outcomes.push(await (c.runIndependent as () => Promise<Outcome>)());
+    });
+    run.forEach((c, i) => {
+      const strict = strictFlag(c);
+      it(`tcId ${c.tcId} [${c.expected}${strict ? ', rejected like payseal' : ''}] second opinion`, () => {
+        const outcome = outcomes[i] as Outcome;
+        const verdict = judge(c.expected, outcome);
+        const deviation = verdict.pass ? null : independentDeviation(file, c);
+        if (deviation !== null) deviationsSeen.set(file, (deviationsSeen.get(file) ?? 0) + 1);
+        else expect(verdict.pass, verdict.why).toBe(true);
+        if (strict !== undefined) expect(outcome.accepted).toBe(false);
+      });
+    });
+  });
+}
 
 function groupSuite(g: VectorGroup): void {
   if (g.skipReason !== null) {
@@ -33,7 +86,7 @@ function groupSuite(g: VectorGroup): void {
       outcomes = await Promise.all(g.cases.map((c) => c.run()));
     });
     g.cases.forEach((c, i) => {
-      const strict = c.expected === 'acceptable' ? c.flags.find((f) => STRICT_FLAGS[f] !== undefined) : undefined;
+      const strict = strictFlag(c);
       const name = `tcId ${c.tcId} [${c.expected}${strict ? `, payseal rejects: ${STRICT_FLAGS[strict]}` : ''}] ${c.comment}`;
       it(name, () => {
         const outcome = outcomes[i] as Outcome;
@@ -62,6 +115,12 @@ if (!vectorDirExists(dir)) {
         expect(vf.groups.reduce((n, g) => n + g.cases.length, 0)).toBe(vf.numberOfTests);
       });
       for (const g of vf.groups) groupSuite(g);
+      for (const g of vf.groups) if (g.skipReason === null) secondOpinionSuite(vf.file, g);
+      if (vf.groups.some((g) => g.cases.some((c) => c.runIndependent !== undefined))) {
+        it(`second opinion: ${EXPECTED_DEVIATIONS[vf.file] ?? 0} deliberate deviations, as counted`, () => {
+          expect(deviationsSeen.get(vf.file) ?? 0).toBe(EXPECTED_DEVIATIONS[vf.file] ?? 0);
+        });
+      }
     });
   }
 }

@@ -8,7 +8,7 @@ import type { Runtime } from '../runtime/types.ts';
 import type { ApiMetrics } from './middleware/metrics.ts';
 
 export interface AppDeps {
-  readonly runtime: Pick<Runtime, 'keys' | 'clients' | 'ping' | 'ready'> & { readonly scheduler?: Runtime['scheduler']; readonly replay?: Runtime['replay']; readonly metrics?: Runtime['metrics'] };
+  readonly runtime: Pick<Runtime, 'keys' | 'clients' | 'messages' | 'ping' | 'ready' | 'ledger'> & { readonly scheduler?: Runtime['scheduler']; readonly replay?: Runtime['replay']; readonly metrics?: Runtime['metrics'] };
   readonly config: Config;
   readonly logger: Logger;
 }

@@ -35,10 +35,24 @@ function operationOf(route: AnyRouteDef): Record<string, unknown> {
     required: true,
     schema: { type: 'string' },
   }));
+  const query = route.query ? jsonSchema(route.query, 'input') : null;
+  const queryParams = Object.entries((query?.properties ?? {}) as Record<string, Record<string, unknown>>).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: ((query?.required ?? []) as string[]).includes(name),
+    ...(typeof schema.description === 'string' ? { description: schema.description } : {}),
+    schema,
+  }));
   const responses: Record<string, unknown> = {};
   for (const [status, doc] of Object.entries(route.responses)) {
     const schema = doc.schema ?? (Number(status) >= 400 ? errorBody : undefined);
-    responses[status] = schema ? { description: doc.description, content: { 'application/json': { schema: jsonSchema(schema, 'output') } } } : { description: doc.description };
+    const headers = doc.headers && Object.fromEntries(Object.entries(doc.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]));
+    const content = doc.contentType
+      ? { [doc.contentType]: { schema: { type: 'string' } } }
+      : schema
+        ? { 'application/json': { schema: jsonSchema(schema, 'output') } }
+        : undefined;
+    responses[status] = { description: doc.description, ...(content ? { content } : {}), ...(headers ? { headers } : {}) };
   }
   const errorStatuses = route.open ? [503] : [400, 401, 403, 413, 415, 429, 503];
   for (const status of errorStatuses) {
@@ -49,8 +63,12 @@ function operationOf(route: AnyRouteDef): Record<string, unknown> {
   const body = route.docBody ?? route.body;
   return {
     summary: route.summary,
-    ...(scopes.length > 0 ? { description: `Scopes: ${scopes.join(' and ')} (admin grants every scope).` } : {}),
-    ...(params.length > 0 ? { parameters: params } : {}),
+    ...(route.scopesDoc !== undefined
+      ? { description: `Scopes: ${route.scopesDoc} (admin grants every scope).` }
+      : scopes.length > 0
+        ? { description: `Scopes: ${scopes.join(' and ')} (admin grants every scope).` }
+        : {}),
+    ...(params.length + queryParams.length > 0 ? { parameters: [...params, ...queryParams] } : {}),
     ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(body, 'input') } } } } : {}),
     security: route.open ? [] : [{ bearer: [] }],
     responses,

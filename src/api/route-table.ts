@@ -9,6 +9,8 @@ import { encryptRoute } from './routes/encrypt.ts';
 import { hashRoutes } from './routes/hash.ts';
 import { httpSignatureRoutes } from './routes/http-signatures.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
+import { messageRoutes } from './routes/messages.ts';
 import { publicRoutes } from './routes/public.ts';
 import { rewrapRoute } from './routes/rewrap.ts';
 import { serviceRoutes } from './routes/service.ts';
@@ -27,6 +29,8 @@ export const ROUTES: readonly AnyRouteDef[] = Object.freeze([
   rewrapRoute,
   ...hashRoutes,
   ...httpSignatureRoutes,
+  ...messageRoutes,
+  ...ledgerRoutes,
 ]);
 
 /**

@@ -21,13 +21,15 @@ export interface Reply {
   /** A non-JSON body (Prometheus exposition format). */
   readonly text?: string;
   readonly contentType?: string;
-  /** Extra response headers (Cache-Control on public keys). */
+  /** Extra response headers (Cache-Control on public keys, the ledger's paging). */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export interface HandlerContext<B> {
+export interface HandlerContext<B, Q = Record<string, never>> {
   readonly params: Readonly<Record<string, string>>;
   readonly body: B;
+  /** The query string, parsed by the route's `query` schema (an empty object for routes without one). */
+  readonly query: Q;
   /** null on open routes. */
   readonly client: AuthenticatedClient | null;
   /** "client:<name>": who made a change, for the key service and the ledger. */
@@ -38,9 +40,13 @@ export interface HandlerContext<B> {
 export interface ResponseDoc {
   readonly description: string;
   readonly schema?: z.ZodType;
+  /** A body other than JSON (default application/json), documented as a string. */
+  readonly contentType?: string;
+  /** Response headers the route sets, name → description. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
-export interface RouteDef<B = unknown> {
+export interface RouteDef<B = unknown, Q = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   readonly method: Method;
   /** express path syntax (`/v1/keys/:name`); openapi.ts rewrites `:name` to `{name}`. */
   readonly path: string;
@@ -52,19 +58,28 @@ export interface RouteDef<B = unknown> {
    * that name their key in the body (`{"key": …}`), from the raw JSON body, before it is validated.
    */
   readonly scopes: (params: Readonly<Record<string, string>>, body?: unknown) => readonly string[];
+  /**
+   * Scopes named by the body (the payment-message routes: `sign:<key>` of the body's key, `verify:<kid name>`),
+   * checked right after the body parsed and before the handler runs, so a 403 still changes nothing.
+   */
+  readonly bodyScopes?: (body: B) => readonly string[];
+  /** For the OpenAPI document, when the scopes depend on the body: what they are, in words. */
+  readonly scopesDoc?: string;
   /** Parses the JSON body; absent means the route takes none (an empty object is tolerated). */
   readonly body?: z.ZodType<B>;
+  /** Parses the query string (an object of strings); absent means the route reads none (a query is ignored). */
+  readonly query?: z.ZodObject & z.ZodType<Q>;
   /** Documents the body when it differs from what `body` parses (batches validate item by item). */
   readonly docBody?: z.ZodType;
   /** Success and route-specific error statuses, for the OpenAPI document. */
   readonly responses: Readonly<Record<number, ResponseDoc>>;
-  readonly handle: (ctx: HandlerContext<B>) => Promise<Reply>;
+  readonly handle: (ctx: HandlerContext<B, Q>) => Promise<Reply>;
 }
 
 /** A RouteDef whose body type is forgotten, so lists of routes can mix body types. */
 export type AnyRouteDef = RouteDef<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export function defineRoute<B>(def: RouteDef<B>): RouteDef<B> {
+export function defineRoute<B, Q = Record<string, never>>(def: RouteDef<B, Q>): RouteDef<B, Q> {
   return def;
 }
 
@@ -103,7 +118,9 @@ export function mountRoutes(router: Router, routes: readonly AnyRouteDef[], deps
       const client = (res.locals.client as AuthenticatedClient | undefined) ?? null;
       if (!def.open) requireScopes(client, def.scopes(params, req.body));
       const body = parseWith(def.body ?? EMPTY_BODY, req.body);
-      const reply = await def.handle({ params, body, client, actor: client ? `client:${client.name}` : 'anonymous', deps });
+      if (def.bodyScopes) requireScopes(client, def.bodyScopes(body));
+      const query = def.query ? parseWith(def.query, { ...(req.query as object) }, 'query: ') : {};
+      const reply = await def.handle({ params, body, query, client, actor: client ? `client:${client.name}` : 'anonymous', deps });
       send(res, reply);
     });
   }

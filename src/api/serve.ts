@@ -42,6 +42,8 @@ export interface ServeOptions {
     /** Shares these registries with the primary; returns how to fetch the sum over all workers. */
     readonly shareMetrics: (registries: Registry[]) => () => Promise<string>;
   };
+  /** BENCHMARK ONLY (scripts/bench-server.ts, the ledger-off baseline): RuntimeOptions.ledger. No command sets it. */
+  readonly ledger?: 'on' | 'off';
 }
 
 export interface Serving {
@@ -119,7 +121,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
   const print = options.print ?? ((text: string) => void process.stderr.write(text));
   const worker = options.worker;
   // The runtime's own jobs (scheduled rotation, rotation at the AES use bound) log through the service's logger.
-  const runtime = await openRuntime(config, { role: 'service', log: logger });
+  const runtime = await openRuntime(config, { role: 'service', log: logger, ledger: options.ledger });
   let http: DrainingServer;
   try {
     for (const notice of runtime.notices) print(`payseal: ${notice}\n`);

@@ -10,6 +10,9 @@ import { EXIT_OK, EXIT_USAGE, errorLine, exitCodeOf, type CliIo } from './_io.ts
 import { registerClients } from './clients.ts';
 import { registerKek } from './kek.ts';
 import { registerKeys, type CliContext } from './keys.ts';
+import { registerBundle, registerLedgerExport } from './export.ts';
+import { ledgerCommand } from './ledger.ts';
+import { verifyCommand } from './verify.ts';
 
 /** Loaded on demand: key administration commands should not pay for loading express and the API. */
 async function runServe(config: Config): Promise<void> {
@@ -50,6 +53,10 @@ export async function run(argv: readonly string[], io: CliIo, env: NodeJS.Proces
   registerKeys(program, ctx);
   registerKek(program, ctx);
   registerClients(program, ctx);
+  registerBundle(program, ctx);
+  for (const offline of [verifyCommand, ledgerCommand]) program.addCommand(offline(io, (code) => (ctx.exitCode = code)));
+  // `ledger export` reads the store, so it lives apart from the offline `ledger verify` (src/cli/export.ts).
+  registerLedgerExport(program.commands.find((c) => c.name() === 'ledger') as Command, ctx);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -23,6 +23,7 @@ import {
   type ClientRow,
   type TokenLifetime,
 } from '../keys/store/client-rows.ts';
+import { clientCreateDigests } from '../ledger/format/digests.ts';
 import { recordEvent } from '../keys/store/events.ts';
 import { newToken, sameDigest, tokenDigest } from './tokens.ts';
 import type { AuthenticatedClient, ClientInfo, ClientService, IssuedClient, TokenOptions } from './types.ts';
@@ -96,10 +97,11 @@ export function createClientService(ctx: KeyContext): ClientService {
       const clean = assertScopes(scopes);
       const lifetime = lifetimeOf(options.expiresIn);
       const token = newToken();
-      const row = await mutate(ctx, async (tx) => {
+      const row = await mutate(ctx, async (tx, record) => {
         const r = await insertClient(tx, name, clean, tokenDigest(token), lifetime);
         if (r === null) throw new PaysealError('client_exists', `client ${name} already exists`);
         await recordEvent(tx, { actor, op: 'client_create', detail: { client: name, scopes: clean, expires_at: r.expiresAt } });
+        record({ actor, op: 'client.create', key: name, key_version: null, ...clientCreateDigests(name, clean) });
         return r;
       });
       return { ...infoOf(row), token, unknown_keys: await unknownKeys(clean) } satisfies IssuedClient;
@@ -111,13 +113,14 @@ export function createClientService(ctx: KeyContext): ClientService {
 
     async remove(name, actor) {
       assertClientName(name);
-      await mutate(ctx, async (tx) => {
+      await mutate(ctx, async (tx, record) => {
         const admins = await lockWorkingAdmins(tx);
         if (admins.length === 1 && admins[0] === name) {
           throw new PaysealError('conflict', `client ${name} is the last client with scope admin: create another admin client first`);
         }
         if (!(await deleteClient(tx, name))) throw new PaysealError('client_not_found', `client ${name} does not exist`);
         await recordEvent(tx, { actor, op: 'client_remove', detail: { client: name } });
+        record({ actor, op: 'client.delete', key: name, key_version: null, input_sha256: null, output_sha256: null });
       });
     },
 
@@ -156,8 +159,11 @@ export function createClientService(ctx: KeyContext): ClientService {
       const digest = tokenDigest(token);
       const current = [...(await clients()).values()].find((c) => c.info.name === 'admin');
       if (current && current.info.scopes.includes('admin') && sameDigest(current.digest, digest) && current.expiresAt === null) return;
-      await mutate(ctx, async (tx) => {
-        if (await upsertAdmin(tx, digest)) await recordEvent(tx, { actor, op: 'client_admin', detail: { client: 'admin' } });
+      await mutate(ctx, async (tx, record) => {
+        if (!(await upsertAdmin(tx, digest))) return;
+        await recordEvent(tx, { actor, op: 'client_admin', detail: { client: 'admin' } });
+        // Created, or given a new token (PAYSEAL_ADMIN_TOKEN changed): either way a client with scope admin came to be.
+        record({ actor, op: 'client.create', key: 'admin', key_version: null, ...clientCreateDigests('admin', ['admin']) });
       });
     },
 

@@ -8,6 +8,7 @@
 import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './mutate.ts';
 import { assertKeyName, assertReason, parseRotationPeriod } from '../grammar.ts';
+import { keyConfigureDigests } from '../ledger/format/digests.ts';
 import { recordEvent } from './store/events.ts';
 import { selectKey, selectVersions, setHttpSignaturePolicy, setMinVersion, setRotationPeriod } from './store/key-rows.ts';
 import { signingState } from './signing-version.ts';
@@ -21,7 +22,8 @@ export async function configureKey(ctx: KeyContext, name: string, change: KeyCon
   if (min !== undefined && (typeof min !== 'number' || !Number.isSafeInteger(min) || min < 1)) {
     throw new PaysealError('invalid_request', 'min_version must be a whole number from 1');
   }
-  await mutate(ctx, async (tx) => {
+  const requested = { ...(min !== undefined ? { min_version: min } : {}), ...(change.rotation_period !== undefined ? { rotation_period: change.rotation_period } : {}) };
+  await mutate(ctx, async (tx, record) => {
     const k = await selectKey(tx, name, true);
     if (!k) throw new PaysealError('key_not_found', `key ${name} does not exist`);
     const detail: Record<string, unknown> = {};
@@ -49,5 +51,7 @@ export async function configureKey(ctx: KeyContext, name: string, change: KeyCon
     }
     if (reason !== undefined) detail.reason = reason;
     await recordEvent(tx, { actor, op: 'key_configure', key: name, detail });
+    // The change as requested (a repeated min_version is still a request someone made).
+    record({ actor, op: 'key.configure', key: name, key_version: null, ...keyConfigureDigests(requested) });
   });
 }

@@ -7,6 +7,7 @@ import { generateKeyMaterial, resolveKeyType } from '../crypto/index.ts';
 import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './mutate.ts';
 import { assertKeyName, parseRotationPeriod } from '../grammar.ts';
+import { keyCreateDigests } from '../ledger/format/digests.ts';
 import { recordEvent } from './store/events.ts';
 import { insertKey, insertVersion } from './store/key-rows.ts';
 
@@ -18,12 +19,13 @@ export async function createKey(ctx: KeyContext, name: string, type: string, rot
   try {
     const kek = ctx.ring.current;
     const wrapped = kek.wrap(material.secret, name, 1);
-    await mutate(ctx, async (tx) => {
+    await mutate(ctx, async (tx, record) => {
       if (!(await insertKey(tx, name, spec.type, rotationPeriod, periodMs))) {
         throw new PaysealError('key_exists', `key ${name} already exists`);
       }
       await insertVersion(tx, { key: name, version: 1, publicPem: material.publicPem, wrapped, kekId: kek.id });
       await recordEvent(tx, { actor, op: 'key_create', key: name, version: 1, detail: { type: spec.type, rotation_period: rotationPeriod } });
+      record({ actor, op: 'key.create', key: name, key_version: 1, ...keyCreateDigests(spec.type, rotationPeriod, material.publicPem) });
     });
   } finally {
     material.secret.fill(0);

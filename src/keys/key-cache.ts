@@ -13,6 +13,11 @@ import { ringFind, type KekRing } from './kek/kek.ts';
 import type { Db } from './store/db.ts';
 import { selectKey, selectVersions, type KeyRow, type VersionRow } from './store/key-rows.ts';
 import type { UsableKey } from './types.ts';
+import type { KeyLog } from './_log.ts';
+
+function keyCorrupt(name: string, version: number): PaysealError {
+  return new PaysealError('key_corrupt', `the stored private key of ${name} v${version} failed to unwrap (altered or damaged); rotate the key`);
+}
 
 export interface CachedKey {
   readonly row: KeyRow;
@@ -22,6 +27,8 @@ export interface CachedKey {
   /** Epoch ms until which `latest` is the signing version (a pre-published version takes over then); null: until a change. */
   latestUntil?: number | null;
   readonly usable: Map<string, UsableKey>;
+  /** Versions whose private half failed to unwrap (reported once per load of the key). */
+  readonly corrupt: Set<number>;
 }
 
 /** Bound on remembered misses, so random names cannot grow memory without limit. */
@@ -37,6 +44,7 @@ export class KeyCache {
     private readonly db: Db,
     private readonly ring: KekRing,
     feed: ChangeFeed,
+    private readonly log: KeyLog,
   ) {
     feed.subscribe(() => this.clear());
   }
@@ -87,7 +95,7 @@ export class KeyCache {
     const row = await selectKey(this.db, name);
     if (!row) return null;
     const versions = await selectVersions(this.db, name);
-    return { row, spec: resolveKeyType(row.type), versions: new Map(versions.map((v) => [v.version, v])), usable: new Map() };
+    return { row, spec: resolveKeyType(row.type), versions: new Map(versions.map((v) => [v.version, v])), usable: new Map(), corrupt: new Set() };
   }
 
   /** The private (or AES secret) KeyObject of one version, unwrapped under whichever held KEK wrapped it. */
@@ -107,7 +115,17 @@ export class KeyCache {
         `${e.row.name} v${version} is wrapped under KEK ${v.kek_id}, which this replica does not hold: restart it with the new KEK`,
       );
     }
-    const secret = kek.unwrap(v.wrapped, e.row.name, version);
+    if (e.corrupt.has(version)) throw keyCorrupt(e.row.name, version);
+    let secret: Buffer;
+    try {
+      secret = kek.unwrap(v.wrapped, e.row.name, version);
+    } catch {
+      // AES-GCM refused the blob under the KEK that wrapped it (its AAD binds key name, version and KEK id): the
+      // row was edited, damaged or moved. Logged once per cache generation, never with material.
+      e.corrupt.add(version);
+      this.log.error({ key: e.row.name, version, kek_id: kek.id }, 'a stored private key failed to unwrap: the row was altered or damaged; rotate the key');
+      throw keyCorrupt(e.row.name, version);
+    }
     try {
       const usable = { name: e.row.name, spec: e.spec, version, key: importSecret(e.spec, secret) };
       e.usable.set(`private:${version}`, usable);

@@ -29,6 +29,7 @@ import type { AesUseLimits, UseBudget } from './use-limit/budget.ts';
 import { createUseLimit } from './use-limit/rotation.ts';
 import type { KeyInfo, KeyService, PublicKeysInfo, UsableKey, VersionLookup } from './types.ts';
 import { resolveKeyType } from '../crypto/index.ts';
+import { LEDGER_KEY_NAME } from '../ledger/format/checkpoint.ts';
 
 function notFound(name: string): PaysealError {
   return new PaysealError('key_not_found', `key ${name} does not exist`);
@@ -48,6 +49,8 @@ function checkPurpose(e: CachedKey, purpose: Purpose): void {
 export interface KeyServiceImpl extends KeyService {
   readonly cache: KeyCache;
   readonly budget: UseBudget;
+  /** The ledger key's newest version, for checkpoints (src/ledger through the runtime); no caller reaches it. */
+  ledgerSigningKey(): Promise<UsableKey>;
 }
 
 export interface KeyServiceOptions {
@@ -56,8 +59,8 @@ export interface KeyServiceOptions {
 }
 
 export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): KeyServiceImpl {
-  const cache = new KeyCache(ctx.db, ctx.ring, ctx.feed);
   const { log } = options;
+  const cache = new KeyCache(ctx.db, ctx.ring, ctx.feed, log);
 
   async function entryOrThrow(name: string): Promise<CachedKey> {
     const e = await cache.entry(assertKeyName(name));
@@ -73,6 +76,15 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
   }
 
   async function latestFor(name: string, purpose: Purpose): Promise<UsableKey> {
+    // The ledger key signs checkpoints only: a signature by it over caller-chosen bytes would be a forged
+    // checkpoint. Every caller's signing (raw, batch, messages, seal) opens its key here.
+    if (name === LEDGER_KEY_NAME && purpose === 'sign') {
+      throw new PaysealError('key_reserved', `key ${LEDGER_KEY_NAME} signs ledger checkpoints only; it cannot sign for a caller`);
+    }
+    return newestOf(name, purpose);
+  }
+
+  async function newestOf(name: string, purpose: Purpose): Promise<UsableKey> {
     const hit = cache.peek(name);
     if (hit && hit.latest && hit.spec.purpose === purpose && (hit.latestUntil == null || Date.now() < hit.latestUntil)) return hit.latest;
     const e = hit ?? (await entryOrThrow(name));
@@ -98,6 +110,7 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
   const service: KeyServiceImpl = {
     cache,
     budget,
+    ledgerSigningKey: () => newestOf(LEDGER_KEY_NAME, 'sign'),
     get,
     list,
     async create(name, type, rotationPeriod, actor) {
@@ -140,7 +153,8 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
         const out: Record<string, unknown>[] = [];
         for (const k of keys) {
           const spec = resolveKeyType(k.type);
-          if (spec.purpose !== 'sign') continue;
+          // The JWK Set is for verifying payment messages, which the ledger key never signs (the bundle carries it).
+          if (spec.purpose !== 'sign' || k.name === LEDGER_KEY_NAME) continue;
           for (const v of versions) {
             if (v.key !== k.name || v.revoked_at !== null || v.public_pem === null) continue;
             const jwk = publicJwk(spec, importPublic(spec, v.public_pem), kidOf(k.name, v.version));
@@ -191,7 +205,7 @@ export function createKeyService(ctx: KeyContext, options: KeyServiceOptions): K
       return { ok: true, key: cache.privateOf(e, version) };
     },
 
-    signer: (name) => openSigner(service, name),
+    signer: (name, actor) => openSigner(service, name, ctx.recorder, actor),
     verifier: (name) => openVerifier(service, name),
     encrypter: (name) => openEncrypter(service, name),
     decrypter: (name) => openDecrypter(service, name),

@@ -34,11 +34,12 @@ export async function revokeVersion(ctx: KeyContext, name: string, version: numb
   assertKeyName(name);
   assertVersion(version);
   const why = assertReason(reason);
-  await mutate(ctx, async (tx) => {
+  await mutate(ctx, async (tx, record) => {
     const v = await lockedVersion(tx, name, version, 'revoke');
     if (v.revoked_at !== null) return;
     await markRevoked(tx, name, version);
     await recordEvent(tx, { actor, op: 'key_revoke', key: name, version, detail: why === undefined ? {} : { reason: why } });
+    record({ actor, op: 'key.revoke', key: name, key_version: version, input_sha256: null, output_sha256: null });
   });
 }
 
@@ -46,10 +47,11 @@ export async function destroyVersion(ctx: KeyContext, name: string, version: num
   assertKeyName(name);
   assertVersion(version);
   const why = assertReason(reason);
-  await mutate(ctx, async (tx) => {
+  await mutate(ctx, async (tx, record) => {
     const v = await lockedVersion(tx, name, version, 'destroy');
     if (v.destroyed_at !== null) return;
     await markDestroyed(tx, name, version);
     await recordEvent(tx, { actor, op: 'key_destroy', key: name, version, detail: why === undefined ? {} : { reason: why } });
+    record({ actor, op: 'key.destroy', key: name, key_version: version, input_sha256: null, output_sha256: null });
   });
 }

@@ -19,6 +19,7 @@ import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './mutate.ts';
 import { failureOf } from './_log.ts';
 import { assertKeyName, parseRotationPeriod } from '../grammar.ts';
+import { keyRotateDigests } from '../ledger/format/digests.ts';
 import { recordEvent } from './store/events.ts';
 import { insertVersion, selectKey, selectDueKeyNames, selectVersions, setLatest } from './store/key-rows.ts';
 import { signingState } from './signing-version.ts';
@@ -49,7 +50,7 @@ export async function rotateKey(ctx: KeyContext, name: string, actor: string, co
   const delay = publishFirstOf(condition, spec.purpose, ctx.publishFirstSeconds ?? 0);
   const material = await generateKeyMaterial(spec);
   try {
-    return await mutate(ctx, async (tx) => {
+    return await mutate(ctx, async (tx, record) => {
       const k = await selectKey(tx, name, true);
       if (!k) throw new PaysealError('key_not_found', `key ${name} does not exist`);
       if (dueAt && (k.next_rotation_at === null || new Date(k.next_rotation_at) > dueAt)) return null;
@@ -65,6 +66,7 @@ export async function rotateKey(ctx: KeyContext, name: string, actor: string, co
       const why = dueAt ? { scheduled: true } : ifLatest !== undefined ? { use_bound: true, previous_version: ifLatest } : {};
       const detail = delay > 0 ? { ...why, publish_first_seconds: delay } : why;
       await recordEvent(tx, { actor, op: 'key_rotate', key: name, version, detail });
+      record({ actor, op: 'key.rotate', key: name, key_version: version, ...keyRotateDigests(material.publicPem) });
       return version;
     });
   } finally {

@@ -170,7 +170,8 @@ export interface KeyService {
 
   /**
    * Hot path, served from the cache: the newest version of a signing key. Throws key_not_found,
-   * key_type_mismatch. Encryption keys are only handed out through reserveEncryption, so that no AES-GCM
+   * key_type_mismatch, key_reserved (the ledger key, which signs checkpoints only), key_corrupt (its stored
+   * private half fails to unwrap). Encryption keys are only handed out through reserveEncryption, so that no AES-GCM
    * encryption escapes the use count.
    */
   latestFor(name: string, purpose: 'sign'): Promise<UsableKey>;
@@ -190,7 +191,8 @@ export interface KeyService {
    * The operations (src/keys/operations/): each opens the key once (key_not_found / key_type_mismatch for the
    * whole request), then runs per message, so a batch pays the lookup once.
    */
-  signer(name: string): Promise<KeySigner>;
+  /** Signatures are recorded in the ledger with `actor` before they are returned (operations/sign.ts). */
+  signer(name: string, actor: Actor): Promise<KeySigner>;
   verifier(name: string): Promise<KeyVerifier>;
   encrypter(name: string): Promise<KeyEncrypter>;
   decrypter(name: string): Promise<KeyDecrypter>;

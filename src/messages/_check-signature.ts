@@ -19,7 +19,7 @@ export interface MessageVerificationKey {
 }
 
 /** `expired`: a partner's key imported from a certificate, used outside the certificate's validity. */
-export type KeyLookupFailure = 'unknown_key' | 'unknown_version' | 'key_version_revoked' | 'below_min_version' | 'key_version_destroyed' | 'expired';
+export type KeyLookupFailure = 'unknown_key' | 'unknown_version' | 'key_type_mismatch' | 'key_version_revoked' | 'below_min_version' | 'key_version_destroyed' | 'expired';
 export type KeyLookupResult = { readonly ok: true; readonly key: MessageVerificationKey } | { readonly ok: false; readonly reason: KeyLookupFailure };
 /**
  * Finds a key version to verify with (KeyService.versionFor in the service, the key bundle offline). It may
@@ -30,6 +30,9 @@ export type KeyLookup = (name: string, version: number) => Promise<KeyLookupResu
 const LOOKUP_REASON: Readonly<Record<KeyLookupFailure, SignatureReason>> = {
   unknown_key: 'unknown_key',
   unknown_version: 'unknown_key',
+  // A kid naming a key of the other purpose (an AES key in a JWS, a signing key in a JWE): there is no key of
+  // that name to do this with. Never a 400: the kid is the message's claim, not the caller's request.
+  key_type_mismatch: 'unknown_key',
   // A destroyed signing version keeps its public half; a lookup that still says destroyed has nothing to verify with.
   key_version_destroyed: 'unknown_key',
   key_version_revoked: 'key_version_revoked',

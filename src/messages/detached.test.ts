@@ -2,12 +2,14 @@
  * messages/detached: detached JWS over raw body bytes in both variants (RFC 7797 b64:false with b64 in crit,
  * and the b64-less form of Open Banking v3.1.4+), for every signing type; the Open Banking critical claims
  * named by the caller; interop with jose's flattened JWS both ways; and the refusals (changed body, unknown or
- * unnamed critical members, b64 outside crit, an attached JWS, hostile input).
+ * unnamed critical members, b64 outside crit, an attached JWS, hostile input); freshness and consume when
+ * the header carries iat and jti, and `malformed` when they are asked for and absent.
  */
 import type { KeyObject } from 'node:crypto';
 import { FlattenedSign, flattenedVerify, importJWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_JWS } from '../../test/support/hostile-jws.ts';
+import { memoryGuard } from '../../test/support/replay.ts';
 import { testKey, type TestKey } from '../../test/support/keys.ts';
 import { keyTypeSpecs, publicJwk, type KeyType } from '../crypto/index.ts';
 import { signDetached, verifyDetached, type KeyLookup, type MessageSigningKey } from './index.ts';
@@ -116,5 +118,32 @@ describe('refusals', () => {
       expect(a.valid).toBe(false);
       expect(['malformed', 'bad_signature']).toContain(a.reason);
     }
+  });
+});
+
+describe('freshness and consume (header iat and jti)', () => {
+  const JTI = 'q83vEjRWeJq83vEjRWeJqw';
+  it('iat and jti are reported; max_age, an iat in the future and a second consume are refused as for messages', async () => {
+    const now = 1_800_000_000;
+    const signed = await signDetached(signer('ed25519'), BODY, { header: { iat: now - 100, jti: JTI } });
+    expect(await verifyDetached(signed.jws, BODY, lookup, { now })).toMatchObject({ valid: true, iat: now - 100, jti: JTI });
+    expect(await verifyDetached(signed.jws, BODY, lookup, { now, maxAgeSeconds: 30 })).toMatchObject({ valid: false, reason: 'expired', detail: 'too_old' });
+    expect(await verifyDetached(signed.jws, BODY, lookup, { now: now - 200 })).toMatchObject({ valid: false, reason: 'expired', detail: 'iat_in_future' });
+    const guard = memoryGuard();
+    expect(await verifyDetached(signed.jws, BODY, lookup, { now, replay: guard })).toMatchObject({ valid: true });
+    expect(await verifyDetached(signed.jws, BODY, lookup, { now, replay: guard })).toMatchObject({ valid: false, reason: 'replayed' });
+    // A changed body never burns the jti: the signature is checked first.
+    const other = await signDetached(signer('ed25519'), BODY, { header: { iat: now, jti: 'AAAAAAAAAAAAAAAAAAAAAA' } });
+    expect(await verifyDetached(other.jws, Buffer.from('{}'), lookup, { now, replay: guard })).toMatchObject({ reason: 'bad_signature' });
+    expect(guard.seen.has('AAAAAAAAAAAAAAAAAAAAAA')).toBe(false);
+  });
+
+  it('max_age or consume of a signature without iat / jti is malformed, never a silent pass', async () => {
+    const bare = await signDetached(signer('ed25519'), BODY);
+    expect(await verifyDetached(bare.jws, BODY, lookup)).toMatchObject({ valid: true, iat: null, jti: null });
+    expect(await verifyDetached(bare.jws, BODY, lookup, { maxAgeSeconds: 60 })).toMatchObject({ valid: false, reason: 'malformed', detail: 'iat_invalid' });
+    expect(await verifyDetached(bare.jws, BODY, lookup, { replay: memoryGuard() })).toMatchObject({ valid: false, reason: 'malformed', detail: 'iat_invalid' });
+    const iatOnly = await signDetached(signer('ed25519'), BODY, { header: { iat: Math.floor(Date.now() / 1000), jti: 'not-16-bytes' } });
+    expect(await verifyDetached(iatOnly.jws, BODY, lookup, { replay: memoryGuard() })).toMatchObject({ valid: false, reason: 'malformed', detail: 'jti_invalid' });
   });
 });

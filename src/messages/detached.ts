@@ -11,10 +11,15 @@
  * `http://openbanking.org.uk/iat`, `/iss`, `/tan`); any other name in `crit` is refused (RFC 7515 §4.1.11),
  * and the verified header is returned for the caller to check them.
  * The body is not JCS-checked: partners sign the exact bytes they send, whatever their JSON spelling.
+ *
+ * Freshness and replay work as for payment messages (_freshness.ts) when the header carries payseal's `iat`
+ * and `jti` (messages/sign with `detached: true` always sets them); asking for max_age_seconds or consume of
+ * a signature without them is `malformed` (iat_invalid / jti_invalid), never a silent pass.
  */
 import { JwsError, parseCompactJws, signCompactJws, type RsaPadding } from '../crypto/index.ts';
 import { PaysealError } from '../errors.ts';
 import { checkSignature, type KeyLookup, type SignatureDetail, type SignatureReason } from './_check-signature.ts';
+import { checkFreshness, isIat, isJti, planFreshness, type FreshnessOptions, type FreshnessFailure } from './_freshness.ts';
 import { formatKid, parseKid } from './kid.ts';
 import type { MessageSigningKey } from './sign.ts';
 
@@ -52,15 +57,15 @@ export async function signDetached(key: MessageSigningKey, body: Uint8Array, opt
   return { jws, kid, key_version: key.version };
 }
 
-export interface VerifyDetachedOptions {
+export interface VerifyDetachedOptions extends FreshnessOptions {
   /** Critical extensions the caller understands and checks itself (b64 is always understood here). */
   readonly crit?: readonly string[] | undefined;
   /** Only signatures by these key names are acceptable. */
   readonly keys?: readonly string[] | undefined;
 }
 
-export type DetachedReason = SignatureReason;
-export type DetachedDetail = SignatureDetail | 'kid_invalid';
+export type DetachedReason = SignatureReason | FreshnessFailure['reason'];
+export type DetachedDetail = SignatureDetail | FreshnessFailure['detail'] | 'kid_invalid' | 'iat_invalid' | 'jti_invalid';
 
 export interface DetachedAnswer {
   readonly valid: boolean;
@@ -68,6 +73,9 @@ export interface DetachedAnswer {
   readonly detail?: DetachedDetail;
   readonly kid: string | null;
   readonly key_version: number | null;
+  /** The header's `iat` and `jti` when they have payseal's form (whole unix seconds; 16 bytes base64url), else null. */
+  readonly iat: number | null;
+  readonly jti: string | null;
   /** Whether the body was signed unencoded (RFC 7797 b64:false); null until the header parsed. */
   readonly b64: boolean | null;
   /** The protected header, only when valid, for the caller to check the critical members it named. */
@@ -75,17 +83,29 @@ export interface DetachedAnswer {
 }
 
 export async function verifyDetached(jws: unknown, body: Uint8Array, lookup: KeyLookup, options: VerifyDetachedOptions = {}): Promise<DetachedAnswer> {
+  const plan = planFreshness(options);
   let parsed;
   try {
     parsed = parseCompactJws(jws, { detachedPayload: body, crit: ['b64', ...(options.crit ?? [])] });
   } catch (e) {
-    if (e instanceof JwsError) return { valid: false, reason: e.reason, detail: e.failure, kid: null, key_version: null, b64: null };
+    if (e instanceof JwsError) return { valid: false, reason: e.reason, detail: e.failure, kid: null, key_version: null, iat: null, jti: null, b64: null };
     throw e;
   }
-  const kid = parseKid(parsed.header.kid);
-  if (kid === null) return { valid: false, reason: 'malformed', detail: 'kid_invalid', kid: null, key_version: null, b64: parsed.b64 };
-  const known = { kid: parsed.header.kid as string, key_version: kid.version, b64: parsed.b64 };
+  const { header } = parsed;
+  const iat = isIat(header.iat) ? header.iat : null;
+  const jti = isJti(header.jti) ? header.jti : null;
+  const kid = parseKid(header.kid);
+  if (kid === null) return { valid: false, reason: 'malformed', detail: 'kid_invalid', kid: null, key_version: null, iat, jti, b64: parsed.b64 };
+  const known = { kid: header.kid as string, key_version: kid.version, iat, jti, b64: parsed.b64 };
+  const fail = (reason: DetachedReason, detail: DetachedDetail): DetachedAnswer => ({ valid: false, reason, detail, ...known });
+  if (iat === null && (plan.maxAge !== null || plan.replay !== undefined)) return fail('malformed', 'iat_invalid');
+  if (jti === null && plan.replay !== undefined) return fail('malformed', 'jti_invalid');
   const signed = await checkSignature(parsed, kid, lookup, options.keys);
-  if (!signed.ok) return { valid: false, reason: signed.reason, detail: signed.detail, ...known };
-  return { valid: true, ...known, header: parsed.header };
+  if (!signed.ok) return fail(signed.reason, signed.detail);
+  if (iat !== null) {
+    // jti is non-null here whenever plan.replay is set (checked above); without a guard it is not read.
+    const stale = await checkFreshness(iat, jti ?? '', plan);
+    if (stale !== null) return fail(stale.reason, stale.detail);
+  }
+  return { valid: true, ...known, header };
 }

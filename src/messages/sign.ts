@@ -42,11 +42,16 @@ export function unixNow(): number {
   return Math.floor(Date.now() / 1000);
 }
 
+/** A fresh jti: 16 random bytes, base64url (RFC 7519 §4.1.7; 128 bits make a collision negligible). */
+export function newJti(): string {
+  return encodeBase64Url(randomBytes(JTI_BYTES));
+}
+
 export async function signMessage(key: MessageSigningKey, message: unknown, options: SignMessageOptions = {}): Promise<SignedMessage> {
   const payload = canonicalMessageBytes(message);
   const kid = formatKid(key.name, key.version);
   const iat = options.now ?? unixNow();
-  const jti = encodeBase64Url(randomBytes(JTI_BYTES));
+  const jti = newJti();
   const jws = await signCompactJws(key.spec, key.key, { kid, iat, jti }, payload, { rsaPadding: options.rsaPadding });
   return { jws, kid, key_version: key.version, iat, jti };
 }

@@ -7,39 +7,23 @@
  * alone). Checks run cheapest first, and every time-based or replay answer is given only for an authentic
  * message: shape → alg → key → signature → canonical payload → freshness → replay.
  *
- * Freshness (RFC 7519 §4.1.6 iat): an iat more than CLOCK_SKEW_SECONDS ahead of our clock is `expired`
- * (detail iat_in_future) always; with max_age_seconds, a message older than max_age + skew is `expired`.
- * Replay: with a ReplayGuard (consume: true) the jti is consumed only after everything else passed, so a
- * forged or stale message can never burn a real one's jti. Consuming bounds the age to
- * CONSUME_WINDOW_SECONDS (the default max age when consuming, and the largest one allowed), and every
- * record expires at iat + window + skew: past that the message is expired for every consumer, so the record
- * can be dropped without ever letting a replay through.
+ * Freshness and replay (_freshness.ts) are judged last: `expired` and `replayed` are only ever answered for
+ * an authentic message, and a forged or stale message can never burn a real one's jti.
  */
-import { JwsError, decodeBase64UrlStrict, parseCompactJws } from '../crypto/index.ts';
-import { PaysealError } from '../errors.ts';
+import { JwsError, parseCompactJws } from '../crypto/index.ts';
 import { checkSignature, type KeyLookup, type SignatureDetail } from './_check-signature.ts';
+import { checkFreshness, isIat, isJti, planFreshness, type FreshnessOptions } from './_freshness.ts';
 import { readCanonicalPayload } from './canonical.ts';
 import { parseKid } from './kid.ts';
-import type { ReplayGuard } from './replay-guard.ts';
-import { JTI_BYTES, unixNow } from './sign.ts';
 
 export type { KeyLookup, KeyLookupFailure, KeyLookupResult, MessageVerificationKey } from './_check-signature.ts';
 
-/** Clock skew tolerated between signer and verifier, either way (seconds). */
-export const CLOCK_SKEW_SECONDS = 60;
-/** Largest age a consumed message may have, and the default max age when consuming (24 h). */
-export const CONSUME_WINDOW_SECONDS = 86_400;
+export { CLOCK_SKEW_SECONDS, CONSUME_WINDOW_SECONDS } from './_freshness.ts';
 
 export type VerifyReason = 'bad_signature' | 'malformed' | 'unknown_key' | 'key_version_revoked' | 'below_min_version' | 'expired' | 'replayed';
 export type VerifyDetail = SignatureDetail | 'kid_invalid' | 'iat_invalid' | 'jti_invalid' | 'non_canonical_payload' | 'iat_in_future' | 'too_old' | 'replayed';
 
-export interface VerifyMessageOptions {
-  /** Refuse messages whose iat is older than this (seconds, a whole number ≥ 0). */
-  readonly maxAgeSeconds?: number | undefined;
-  /** Unix seconds to judge freshness by; defaults to the clock. */
-  readonly now?: number | undefined;
-  /** Consume the jti (API.md `consume: true`); a second consume is `replayed`. */
-  readonly replay?: ReplayGuard | undefined;
+export interface VerifyMessageOptions extends FreshnessOptions {
   /** Only messages signed by these key names are acceptable; any other kid is unknown_key (key_not_accepted). */
   readonly keys?: readonly string[] | undefined;
 }
@@ -55,29 +39,8 @@ export interface VerifyAnswer {
   readonly message?: unknown;
 }
 
-function checkOptions(options: VerifyMessageOptions): { maxAge: number | null; now: number } {
-  const { maxAgeSeconds, now = unixNow() } = options;
-  if (maxAgeSeconds !== undefined && (!Number.isSafeInteger(maxAgeSeconds) || maxAgeSeconds < 0)) {
-    throw new PaysealError('invalid_request', 'max_age_seconds must be a whole number of seconds, 0 or more');
-  }
-  if (!Number.isFinite(now)) throw new PaysealError('invalid_request', 'now must be a finite number of unix seconds');
-  if (options.replay === undefined) return { maxAge: maxAgeSeconds ?? null, now };
-  if (maxAgeSeconds !== undefined && maxAgeSeconds > CONSUME_WINDOW_SECONDS) {
-    throw new PaysealError('invalid_request', `max_age_seconds may be at most ${CONSUME_WINDOW_SECONDS} when consuming`);
-  }
-  return { maxAge: maxAgeSeconds ?? CONSUME_WINDOW_SECONDS, now };
-}
-
-function isJti(value: unknown): value is string {
-  try {
-    return typeof value === 'string' && decodeBase64UrlStrict(value, 'jti').length === JTI_BYTES;
-  } catch {
-    return false;
-  }
-}
-
 export async function verifyMessage(jws: unknown, lookup: KeyLookup, options: VerifyMessageOptions = {}): Promise<VerifyAnswer> {
-  const { maxAge, now } = checkOptions(options);
+  const plan = planFreshness(options);
   const answer = { kid: null as string | null, key_version: null as number | null, iat: null as number | null, jti: null as string | null };
   const fail = (reason: VerifyReason, detail: VerifyDetail): VerifyAnswer => ({ valid: false, reason, detail, ...answer });
   let parsed;
@@ -92,19 +55,15 @@ export async function verifyMessage(jws: unknown, lookup: KeyLookup, options: Ve
   if (kid === null) return fail('malformed', 'kid_invalid');
   answer.kid = header.kid as string;
   answer.key_version = kid.version;
-  if (!Number.isSafeInteger(header.iat) || (header.iat as number) < 0) return fail('malformed', 'iat_invalid');
-  answer.iat = header.iat as number;
+  if (!isIat(header.iat)) return fail('malformed', 'iat_invalid');
+  answer.iat = header.iat;
   if (!isJti(header.jti)) return fail('malformed', 'jti_invalid');
   answer.jti = header.jti;
   const signed = await checkSignature(parsed, kid, lookup, options.keys);
   if (!signed.ok) return fail(signed.reason, signed.detail);
   const payload = readCanonicalPayload(parsed.payload);
   if (!payload.ok) return fail('malformed', 'non_canonical_payload');
-  const iat = answer.iat;
-  if (iat > now + CLOCK_SKEW_SECONDS) return fail('expired', 'iat_in_future');
-  if (maxAge !== null && now - iat > maxAge + CLOCK_SKEW_SECONDS) return fail('expired', 'too_old');
-  if (options.replay !== undefined && !(await options.replay.consume(answer.jti, iat + CONSUME_WINDOW_SECONDS + CLOCK_SKEW_SECONDS))) {
-    return fail('replayed', 'replayed');
-  }
+  const stale = await checkFreshness(answer.iat, answer.jti, plan);
+  if (stale !== null) return fail(stale.reason, stale.detail);
   return { valid: true, ...answer, message: payload.message };
 }

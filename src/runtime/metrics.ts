@@ -17,6 +17,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { parseRotationPeriod } from '../grammar.ts';
 import type { SchedulerStats } from '../keys/rotation-scheduler.ts';
 import type { KeyInfo } from '../keys/types.ts';
+import type { AppenderStats } from '../ledger/appender.ts';
 
 export interface RuntimeMetrics {
   /** Counted per process; summed over cluster workers. */
@@ -27,6 +28,8 @@ export interface RuntimeMetrics {
 
 export interface RuntimeMetricSources {
   readonly scheduler: { stats(): SchedulerStats } | null;
+  /** The ledger's group commit and checkpoints in this process (src/ledger/appender.ts). */
+  readonly ledger?: { stats(): AppenderStats } | null;
   /** Every key with its versions (KeyService.list); read at most once per scrape. */
   readonly listKeys: () => Promise<readonly KeyInfo[]>;
   /** Bound on a scrape's wait for the store; on timeout or failure the previous values stay. */
@@ -88,6 +91,27 @@ export function createRuntimeMetrics(sources: RuntimeMetricSources): RuntimeMetr
     mirrorCounter(process, 'payseal_scheduled_rotations_total', 'Keys this replica rotated on schedule (rotated) or failed to (failed; retried next round)', 'outcome', () => {
       const s = scheduler.stats();
       return { rotated: s.rotated, failed: s.failed };
+    });
+  }
+
+  const ledger = sources.ledger;
+  if (ledger) {
+    new Counter({
+      name: 'payseal_ledger_entries_total',
+      help: 'Ledger entries this replica group-committed (signings; key and client changes are written in their own transaction)',
+      registers: [process],
+      collect() {
+        this.reset();
+        this.inc(ledger.stats().entries);
+      },
+    });
+    mirrorCounter(process, 'payseal_ledger_batches_total', 'Group-commit transactions of this replica: committed, or failed (their callers got 503 and no signature)', 'result', () => {
+      const s = ledger.stats();
+      return { committed: s.batches, failed: s.failed_batches };
+    });
+    mirrorCounter(process, 'payseal_ledger_checkpoints_total', 'Ledger checkpoints this replica signed, or failed to (the next one covers the same entries)', 'result', () => {
+      const s = ledger.stats();
+      return { signed: s.checkpoints, failed: s.failed_checkpoints };
     });
   }
 

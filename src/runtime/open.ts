@@ -4,8 +4,10 @@
  * on DATABASE_URL, else the embedded data dir or a running service's socket), migrations, the KEK check, the
  * change feed, the KEK watch (heartbeat, KEK rotations made elsewhere), then the services and, in the service,
  * the rotation scheduler. Anything that fails on the way closes what was opened.
- * close() stops the scheduler, runs the shutdown hooks (the ledger's last flush) while the store is still open,
- * then stops the KEK watch and the change feed and closes the store.
+ * The ledger (ledger.ts) is composed before the services, which record through it, and its ledger key made
+ * on first start. close() stops the scheduler and the replay sweeper, runs the shutdown hooks, writes the
+ * ledger's last batch and checkpoints while the store is still open, then stops the KEK watch and the change
+ * feed and closes the store.
  */
 import type { Config } from '../config.ts';
 import { PaysealError } from '../errors.ts';
@@ -25,6 +27,9 @@ import { RotationScheduler } from '../keys/rotation-scheduler.ts';
 import { createRuntimeMetrics } from './metrics.ts';
 import { ShutdownHooks } from './shutdown.ts';
 import { resolveUseLimits } from '../keys/use-limit/budget.ts';
+import { composeLedger } from './ledger.ts';
+import { createMessageService } from '../messages/service.ts';
+import { ReplaySweeper, SqlReplayGuard } from '../messages/replay-store.ts';
 import type { Runtime, RuntimeOptions } from './types.ts';
 import { mapDbError, type Db } from '../keys/store/db.ts';
 import { openEmbedded } from '../keys/store/embedded/open.ts';
@@ -84,13 +89,28 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     await closeStore().catch(() => {});
     throw mapDbError(e);
   }
-  const ctx: KeyContext = { db, ring, feed, publishFirstSeconds: config.rotationPublishFirstSeconds ?? 0 };
+  const composed = composeLedger(db, config, log, options.ledger);
+  const ctx: KeyContext = { db, ring, feed, recorder: composed.recorder, publishFirstSeconds: config.rotationPublishFirstSeconds ?? 0 };
   const keys = createKeyService(ctx, { useLimits, log });
   const clients = createClientService(ctx);
+  try {
+    await composed.start(ctx, keys);
+  } catch (e) {
+    await composed.close().catch(() => {});
+    await feed.stop();
+    await closeStore().catch(() => {});
+    throw mapDbError(e);
+  }
   const scheduler = (options.scheduler ?? options.role === 'service') && intervalMs > 0 ? new RotationScheduler(ctx, intervalMs, log) : null;
   scheduler?.start();
   const hooks = new ShutdownHooks(log);
-  const metrics = createRuntimeMetrics({ scheduler, listKeys: () => keys.list() });
+  const metrics = createRuntimeMetrics({ scheduler, ledger: composed.ledger, listKeys: () => keys.list() });
+  // Payment messages: consumed jtis in the shared store; every service replica sweeps expired ones.
+  const replay = new SqlReplayGuard(db);
+  const messages = createMessageService({ keys, replay, recorder: composed.recorder });
+  const sweepMs = options.replaySweepMs ?? 60_000;
+  const sweeper = options.role === 'service' && sweepMs > 0 ? new ReplaySweeper(replay, sweepMs, log) : null;
+  sweeper?.start();
   let closed = false;
   const changes = feed;
   const kekWatch = watch;
@@ -116,6 +136,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
     via,
     keys,
     clients,
+    messages,
+    recorder: composed.recorder,
+    replay,
+    ledger: composed.ledger,
     db,
     get kekId() {
       return ring.current.id;
@@ -141,7 +165,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions): Prom
       if (closed) return;
       closed = true;
       await scheduler?.stop();
+      await sweeper?.stop();
       await hooks.run();
+      await composed.close().catch((e: unknown) => log.error({ error: e instanceof Error ? e.message : String(e) }, 'the ledger could not write its last batch'));
       await kekWatch?.stop();
       await changes.stop();
       await closeStore();

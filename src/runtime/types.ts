@@ -14,6 +14,9 @@ import type { KeyService } from '../keys/types.ts';
 import type { ReplayGuard } from '../messages/index.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import type { ShutdownHook } from './shutdown.ts';
+import type { MessageService } from '../messages/service.ts';
+import type { OperationRecorder } from '../keys/recorder.ts';
+import type { RuntimeLedger } from './ledger.ts';
 
 export interface Runtime {
   readonly config: Config;
@@ -21,6 +24,15 @@ export interface Runtime {
   readonly mode: 'postgres' | 'embedded';
   readonly keys: KeyService;
   readonly clients: ClientService;
+  /** Payment messages (API.md "Payment messages"): sign, verify, seal, open on these keys, recorded by `recorder`, replays refused across replicas. */
+  readonly messages: MessageService;
+  /**
+   * Records signings in the ledger (src/keys/recorder.ts): resolves once durable, `unavailable` otherwise. The
+   * key and client services already record through it; the message routes (message.sign, seal) pass it on.
+   */
+  readonly recorder: OperationRecorder;
+  /** The ledger's export, the key bundle and checkpoints (GET /v1/ledger, GET /v1/bundle, the CLI exports). */
+  readonly ledger: RuntimeLedger;
   /** One round trip to the database (at most 2 s); throws PaysealError unavailable when it is down or silent. */
   ping(): Promise<void>;
   /** Readiness (/readyz): ping, and kek_retired when a KEK rotation retired every KEK this process holds. */
@@ -78,4 +90,11 @@ export interface RuntimeOptions {
   readonly log?: KeyLog;
   /** How often a service announces the KEKs it holds (kek_holders); default 5000 ms. Tests raise it. */
   readonly kekHeartbeatMs?: number;
+  /** How often a service replica deletes expired consumed message jtis (ms; default 60,000; 0: never). Tests lower it. */
+  readonly replaySweepMs?: number;
+  /**
+   * BENCHMARK ONLY: 'off' records nothing, for the ledger-off baseline of scripts/bench-server.ts (docs/
+   * PERFORMANCE.md). No configuration, environment variable or command reaches it; default 'on'.
+   */
+  readonly ledger?: 'on' | 'off';
 }

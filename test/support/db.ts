@@ -16,7 +16,7 @@ import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { openRuntime } from '../../src/runtime/open.ts';
-import type { Runtime } from '../../src/runtime/types.ts';
+import type { Runtime, RuntimeOptions } from '../../src/runtime/types.ts';
 import { migrate, readMigrations } from '../../src/keys/store/migrate.ts';
 import { wrapPglite } from '../../src/keys/store/embedded/pglite.ts';
 
@@ -39,7 +39,7 @@ export interface TestStore {
   readonly backend: TestBackend;
   /** Config for this store; every runtime opened with it shares the store and the KEK. */
   readonly config: Config;
-  open(overrides?: Partial<Config> & { role?: 'service' | 'cli' }): Promise<Runtime>;
+  open(overrides?: Partial<Config> & { role?: 'service' | 'cli'; log?: RuntimeOptions['log'] }): Promise<Runtime>;
   cleanup(): Promise<void>;
 }
 
@@ -139,8 +139,8 @@ export async function createTestStore(options: TestRuntimeOptions = {}): Promise
     backend,
     config,
     async open(more = {}) {
-      const { role = options.role ?? 'service', ...rest } = more;
-      const rt = await openRuntime({ ...config, ...rest }, { role });
+      const { role = options.role ?? 'service', log, ...rest } = more;
+      const rt = await openRuntime({ ...config, ...rest }, { role, log });
       opened.add(rt);
       const close = rt.close;
       return Object.assign(rt, {

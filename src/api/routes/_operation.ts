@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { isPaysealError } from '../../errors.ts';
 import type { SignOptionFields } from '../../keys/operations/sign.ts';
-import { runBatch, isErrorSlot } from './_batch.ts';
+import { runBatch, isErrorSlot, type Slot } from './_batch.ts';
 import type { ApiDeps } from '../deps.ts';
 import { defineRoute, parseWith, type AnyRouteDef, type ResponseDoc } from '../route.ts';
 import { batchEnvelope, batchResults, singleOrBatchDoc } from './_schemas.ts';
@@ -19,6 +19,11 @@ export type BatchDefaults = Readonly<Record<string, unknown>>;
 export interface OpenedOperation {
   readonly spec: { readonly type: string };
   run(item: unknown, defaults: BatchDefaults, prefix: string): Promise<unknown>;
+  /**
+   * A whole batch at once, for operations that must finish their items together (sign: one ledger append for
+   * every signature, none returned unless all are recorded). Absent: each item runs on its own (runBatch).
+   */
+  runAll?(items: readonly unknown[], defaults: BatchDefaults): Promise<Slot<unknown>[]>;
 }
 
 export interface OperationRouteSpec<S extends z.ZodRawShape> {
@@ -30,7 +35,8 @@ export interface OperationRouteSpec<S extends z.ZodRawShape> {
   readonly shared: S;
   readonly result: z.ZodType;
   readonly errors: Readonly<Record<number, ResponseDoc>>;
-  readonly open: (deps: ApiDeps, name: string) => Promise<OpenedOperation>;
+  /** `actor` ("client:<name>") is who the ledger records for a signature. */
+  readonly open: (deps: ApiDeps, name: string, actor: string) => Promise<OpenedOperation>;
 }
 
 /** An item's sign options, each falling back to the batch-wide default (API.md "Batches"). */
@@ -58,10 +64,10 @@ export function operationRoute<S extends z.ZodRawShape>(spec: OperationRouteSpec
     body: z.record(z.string(), z.unknown()),
     docBody: singleOrBatchDoc(spec.item, spec.shared),
     responses: { 200: { description: 'the result, or batch_results in order', schema: z.union([spec.result, batchResults(spec.result)]) }, ...spec.errors },
-    async handle({ params, body, deps }) {
+    async handle({ params, body, actor, deps }) {
       const name = params.name!;
       // Counted only once the key is found, so a label never carries a name nobody created.
-      const operation = await spec.open(deps, name);
+      const operation = await spec.open(deps, name, actor);
       const keyType = operation.spec.type;
       const timed = async (item: unknown, defaults: BatchDefaults, prefix: string): Promise<unknown> => {
         const started = performance.now();
@@ -83,7 +89,16 @@ export function operationRoute<S extends z.ZodRawShape>(spec: OperationRouteSpec
         }
       }
       const { batch_input: items, ...defaults } = parseWith(envelope, body) as { batch_input: unknown[] } & BatchDefaults;
-      const results = await runBatch(items, (item, i) => timed(item, defaults, `batch_input.${i}.`));
+      let results: unknown[];
+      if (operation.runAll) {
+        // One ledger append for the whole batch: every item finishes together, so each is observed at the mean.
+        const started = performance.now();
+        results = await operation.runAll(items, defaults);
+        const each = (performance.now() - started) / 1000 / Math.max(1, items.length);
+        for (let i = 0; i < items.length; i++) deps.metrics.observeOperationLatency(spec.verb, keyType, each);
+      } else {
+        results = await runBatch(items, (item, i) => timed(item, defaults, `batch_input.${i}.`));
+      }
       // One labelled increment per outcome, not per item (up to 1000 of them).
       const outcomes = new Map<ReturnType<typeof outcomeOf>, number>();
       for (const slot of results) {
