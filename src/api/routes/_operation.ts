@@ -2,7 +2,8 @@
  * The shape shared by the raw-operation routes (sign, verify, encrypt, decrypt, rewrap): authorise per key,
  * open the key once (key_not_found / key_type_mismatch fail the whole request), then run either the single item
  * in the body or each item of `batch_input` (at most 1000; a bad item gets an error in its slot). Shared option
- * fields at the top of a batch are defaults for its items. Every item is counted in the operation metrics.
+ * fields at the top of a batch are defaults for its items. Every item runs in its client's turn of the fair
+ * queue (middleware/fair-queue.ts) and is counted in the operation metrics.
  */
 import { z } from 'zod';
 import { isPaysealError } from '../../errors.ts';
@@ -57,12 +58,15 @@ export function operationRoute<S extends z.ZodRawShape>(spec: OperationRouteSpec
     body: z.record(z.string(), z.unknown()),
     docBody: singleOrBatchDoc(spec.item, spec.shared),
     responses: { 200: { description: 'the result, or batch_results in order', schema: z.union([spec.result, batchResults(spec.result)]) }, ...spec.errors },
-    async handle({ params, body, deps }) {
+    async handle({ params, body, client, deps }) {
       const operation = await spec.open(deps, params.name!);
+      // Each item waits for its client's turn (fair-queue.ts), singles and batch items alike.
+      const lane = client?.name ?? 'anonymous';
+      const run = (item: unknown, defaults: BatchDefaults, prefix: string) => deps.cryptoQueue.run(lane, () => operation.run(item, defaults, prefix));
       const count = (slot: unknown) => deps.metrics.countOperation(spec.verb, operation.spec.type, outcomeOf(slot));
       if (!Object.hasOwn(body, 'batch_input')) {
         try {
-          const result = await operation.run(body, {}, '');
+          const result = await run(body, {}, '');
           count(result);
           return { json: result };
         } catch (e) {
@@ -71,7 +75,7 @@ export function operationRoute<S extends z.ZodRawShape>(spec: OperationRouteSpec
         }
       }
       const { batch_input: items, ...defaults } = parseWith(envelope, body) as { batch_input: unknown[] } & BatchDefaults;
-      const results = await runBatch(items, (item, i) => operation.run(item, defaults, `batch_input.${i}.`));
+      const results = await runBatch(items, (item, i) => run(item, defaults, `batch_input.${i}.`));
       // One labelled increment per outcome, not per item (up to 1000 of them).
       const outcomes = new Map<ReturnType<typeof outcomeOf>, number>();
       for (const slot of results) {
