@@ -21,6 +21,8 @@ export interface Reply {
   /** A non-JSON body (Prometheus exposition format). */
   readonly text?: string;
   readonly contentType?: string;
+  /** Extra response headers (Cache-Control on the public keys). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface HandlerContext<B> {
@@ -80,6 +82,7 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix = ''):
 
 function send(res: Response, reply: Reply): void {
   res.status(reply.status ?? 200);
+  if (reply.headers) res.set(reply.headers);
   if (reply.text !== undefined) {
     res.type(reply.contentType ?? 'text/plain').send(reply.text);
   } else if (reply.json === undefined) {
