@@ -93,18 +93,21 @@ export function registerKeys(program: Command, ctx: CliContext): void {
 
   keys
     .command('configure')
-    .description("change a key's rotation period and/or raise its min_version")
+    .description("change a key's rotation period or ECDSA verification policy, and/or raise its min_version")
     .argument('<name>')
     .option('--rotation-period <period>', '90d, 12h, 30m, or "none" to stop scheduled rotation')
     .option('--min-version <n>', 'oldest version still allowed to verify and decrypt (only rises)')
+    .option('--low-s-only', 'ECDSA: verify accepts only low-S signatures in the requested encoding (one form per signature)')
+    .option('--no-low-s-only', 'ECDSA: verify accepts high-S signatures again (the default)')
     .option('--json', 'print KeyInfo as JSON')
-    .action(async (name: string, opts: { rotationPeriod?: string; minVersion?: string; json?: boolean }) => {
-      if (opts.rotationPeriod === undefined && opts.minVersion === undefined) {
-        throw new UsageError('give --rotation-period and/or --min-version');
+    .action(async (name: string, opts: { rotationPeriod?: string; minVersion?: string; lowSOnly?: boolean; json?: boolean }) => {
+      if (opts.rotationPeriod === undefined && opts.minVersion === undefined && opts.lowSOnly === undefined) {
+        throw new UsageError('give --rotation-period, --min-version and/or --[no-]low-s-only');
       }
       const change = {
         ...(opts.rotationPeriod !== undefined ? { rotation_period: periodArg(opts.rotationPeriod) } : {}),
         ...(opts.minVersion !== undefined ? { min_version: versionArg(opts.minVersion) } : {}),
+        ...(opts.lowSOnly !== undefined ? { low_s_only: opts.lowSOnly } : {}),
       };
       await withRuntime(ctx, async (rt) => show(opts, await rt.keys.configure(name, change, cliActor())));
     });

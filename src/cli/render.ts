@@ -46,7 +46,8 @@ function summary(k: KeyInfo): string {
 export function keyDetail(k: KeyInfo): string {
   const head =
     `key ${k.name}: ${k.type}${k.legacy ? ' (legacy)' : ''}, ${k.purpose}, latest v${k.latest_version}, min v${k.min_version}, ` +
-    `rotation ${k.rotation_period ?? 'none'}${k.next_rotation_at ? ` (next ${when(k.next_rotation_at)})` : ''}\n`;
+    `rotation ${k.rotation_period ?? 'none'}${k.next_rotation_at ? ` (next ${when(k.next_rotation_at)})` : ''}` +
+    `${k.low_s_only ? ', verify low-S only' : ''}\n`;
   // AES keys also show each version's count against the AES-GCM bound of 2^32 (NIST SP 800-38D §8.3).
   const counted = k.purpose === 'encrypt';
   const rows = k.versions.map((v) => [

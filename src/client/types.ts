@@ -119,6 +119,8 @@ export interface KeyInfo {
   readonly next_rotation_at: string | null;
   readonly created_at: string;
   readonly legacy?: boolean;
+  /** ECDSA keys: verify accepts only low-S signatures in the requested encoding. */
+  readonly low_s_only?: boolean;
   readonly versions: readonly KeyVersionInfo[];
 }
 export interface CreateKeyRequest {

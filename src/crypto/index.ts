@@ -24,6 +24,8 @@ export { parseHashName, digest, digestLength, createHasher } from './hash.ts';
 export { parseSignOptions, resolveSignOptions } from './options.ts';
 export { generateKeyMaterial, importSecret, importPublic, publicPemOf } from './key-material.ts';
 export { createSigner, createVerifier } from './sign.ts';
+export type { VerifyPolicy } from './sign.ts';
+export { ecdsaOrder, isStrictLowS, lowS } from './ecdsa-low-s.ts';
 export { createAead, GCM_IV_BYTES, GCM_TAG_BYTES } from './aes-gcm.ts';
 export { jwsAlgorithm, publicJwk } from './jose.ts';
 export { decodeBase64Strict, decodeBase64UrlStrict, encodeBase64, encodeBase64Url } from './base64.ts';

@@ -1,13 +1,15 @@
 /**
- * Changes a key's rotation_period and/or min_version (PATCH /v1/keys/{name}). min_version only rises and
- * never passes latest_version (Vault's min_decryption_version rule): lowering it would silently re-enable
- * versions an incident response meant to retire.
+ * Changes a key's rotation_period, min_version and/or low_s_only (PATCH /v1/keys/{name}). min_version only
+ * rises and never passes latest_version (Vault's min_decryption_version rule): lowering it would silently
+ * re-enable versions an incident response meant to retire. low_s_only (ECDSA keys only) switches verification
+ * to the one accepted form of a signature (src/crypto/ecdsa-low-s.ts) and may be switched back.
  */
 import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './mutate.ts';
 import { assertKeyName, parseRotationPeriod } from '../grammar.ts';
 import { recordEvent } from './store/events.ts';
-import { selectKey, setMinVersion, setRotationPeriod } from './store/key-rows.ts';
+import { selectKey, setLowSOnly, setMinVersion, setRotationPeriod } from './store/key-rows.ts';
+import { resolveKeyType } from '../crypto/index.ts';
 import type { KeyConfigChange } from './types.ts';
 
 export async function configureKey(ctx: KeyContext, name: string, change: KeyConfigChange, actor: string): Promise<void> {
@@ -27,6 +29,17 @@ export async function configureKey(ctx: KeyContext, name: string, change: KeyCon
       if (min !== k.min_version) {
         await setMinVersion(tx, name, min);
         detail.min_version = min;
+      }
+    }
+    const lowSOnly = change.low_s_only;
+    if (lowSOnly !== undefined) {
+      if (typeof lowSOnly !== 'boolean') throw new PaysealError('invalid_request', 'low_s_only must be true or false');
+      if (lowSOnly && resolveKeyType(k.type).family !== 'ecdsa') {
+        throw new PaysealError('unsupported_algorithm', `low_s_only applies to ECDSA keys, not to ${k.type} keys`);
+      }
+      if (lowSOnly !== k.low_s_only) {
+        await setLowSOnly(tx, name, lowSOnly);
+        detail.low_s_only = lowSOnly;
       }
     }
     if (periodMs !== undefined) {

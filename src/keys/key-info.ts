@@ -35,6 +35,7 @@ export function toKeyInfo(k: KeyRow, spec: KeyTypeSpec, versions: readonly Versi
     next_rotation_at: k.next_rotation_at,
     created_at: k.created_at,
     ...(spec.legacy ? { legacy: true } : {}),
+    ...(spec.family === 'ecdsa' ? { low_s_only: k.low_s_only } : {}),
     versions: vs,
   };
 }

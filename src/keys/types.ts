@@ -40,6 +40,11 @@ export interface KeyInfo {
   readonly created_at: string;
   /** Extension: DSA types are legacy (FIPS 186-5). */
   readonly legacy?: boolean;
+  /**
+   * Extension, ECDSA keys only: verify accepts only low-S signatures in the requested encoding (one accepted
+   * form per signature). Signing is low-S for every ECDSA key either way.
+   */
+  readonly low_s_only?: boolean;
   readonly versions: readonly KeyVersionInfo[];
 }
 
@@ -70,6 +75,8 @@ export interface UsableKey {
   readonly spec: KeyTypeSpec;
   readonly version: number;
   readonly key: KeyObject;
+  /** The key's ECDSA verification policy (KeyInfo.low_s_only); set on public halves handed out to verify. */
+  readonly lowSOnly?: boolean;
 }
 
 /**
@@ -84,6 +91,8 @@ export interface KeyConfigChange {
   /** null clears scheduled rotation; undefined leaves it as it is. */
   readonly rotation_period?: string | null;
   readonly min_version?: number;
+  /** ECDSA keys only (unsupported_algorithm for `true` on another type); may be switched either way. */
+  readonly low_s_only?: boolean;
 }
 
 export interface RotateDueResult {

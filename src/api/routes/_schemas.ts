@@ -59,6 +59,8 @@ export const keyInfo = z.object({
   next_rotation_at: z.string().nullable(),
   created_at: z.string(),
   legacy: z.boolean().optional(),
+  /** Extension, ECDSA keys only: verification accepts only low-S signatures in the requested encoding. */
+  low_s_only: z.boolean().optional(),
   versions: z.array(keyVersionInfo),
 });
 

@@ -1,7 +1,7 @@
 /**
- * Key routes (API.md "Keys"): create, list, read, rotate, configure, revoke and destroy a version. Each
- * handler validates, authorises (keys:manage to change, keys:read to read) and calls one KeyService method;
- * KeyInfo never carries private material.
+ * Key routes (API.md "Keys"): create, list, read, rotate, configure (rotation_period, min_version and the
+ * extension low_s_only), revoke and destroy a version. Each handler validates, authorises (keys:manage to
+ * change, keys:read to read) and calls one KeyService method; KeyInfo never carries private material.
  */
 import { z } from 'zod';
 import { defineRoute, parseWith, type AnyRouteDef } from '../route.ts';
@@ -17,6 +17,7 @@ const createKeyBody = z.strictObject({
 const configureKeyBody = z.strictObject({
   rotation_period: z.string().max(32).nullable().optional(),
   min_version: z.number().int().min(1).max(MAX_VERSION).optional(),
+  low_s_only: z.boolean().optional().meta({ description: 'ECDSA keys only: verify accepts only low-S signatures in the requested encoding' }),
 });
 
 const manage = () => ['keys:manage'];
@@ -69,7 +70,7 @@ export const keyRoutes: AnyRouteDef[] = [
   defineRoute({
     method: 'patch',
     path: '/v1/keys/:name',
-    summary: 'Change rotation_period or raise min_version',
+    summary: 'Change rotation_period or low_s_only, or raise min_version',
     scopes: manage,
     body: configureKeyBody,
     responses: { 200: keyInfoReply, 404: notFound },

@@ -5,6 +5,8 @@
  * well-formed signature that does not verify (`bad_signature`; the verifier fails closed and never says why the
  * math failed). A signature string that is not a well-formed envelope is 400 invalid_request. versionFor hands
  * out the public half of every version (destroyed ones too), so verification never touches a private key.
+ * An ECDSA key configured `low_s_only` verifies strictly: a high-S signature, or one in another form than the
+ * requested encoding, is `bad_signature` (src/crypto/ecdsa-low-s.ts).
  */
 import { createVerifier, parseSignOptions, parseVersioned, resolveSignOptions } from '../../crypto/index.ts';
 import type { KeyTypeSpec } from '../../crypto/index.ts';
@@ -36,7 +38,8 @@ export async function openVerifier(keys: Pick<KeyService, 'specFor' | 'versionFo
       resolveSignOptions(spec, options);
       const lookup = await keys.versionFor(name, envelope.version, 'sign', 'verify');
       if (!lookup.ok) return { valid: false, key_version: envelope.version, reason: lookup.reason };
-      const valid = await createVerifier(lookup.key.spec, lookup.key.key).verify(input, envelope.bytes, options);
+      const verifier = createVerifier(lookup.key.spec, lookup.key.key, { lowSOnly: lookup.key.lowSOnly === true });
+      const valid = await verifier.verify(input, envelope.bytes, options);
       return valid ? { valid: true, key_version: envelope.version } : { valid: false, key_version: envelope.version, reason: 'bad_signature' };
     },
   };

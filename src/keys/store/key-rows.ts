@@ -13,6 +13,8 @@ export interface KeyRow {
   readonly rotation_period: string | null;
   readonly next_rotation_at: string | null;
   readonly created_at: string;
+  /** ECDSA verification policy (migration 006): only low-S, only the requested encoding. */
+  readonly low_s_only: boolean;
 }
 
 export interface VersionRow {
@@ -28,7 +30,7 @@ export interface VersionRow {
   readonly use_count: number;
 }
 
-const KEY_COLUMNS = 'name, type, min_version, latest_version, rotation_period, next_rotation_at, created_at';
+const KEY_COLUMNS = 'name, type, min_version, latest_version, rotation_period, next_rotation_at, created_at, low_s_only';
 const VERSION_COLUMNS = 'key, version, public_pem, wrapped, kek_id, created_at, revoked_at, destroyed_at, use_count::text AS use_count';
 
 function keyRow(r: Record<string, unknown>): KeyRow {
@@ -40,6 +42,7 @@ function keyRow(r: Record<string, unknown>): KeyRow {
     rotation_period: r.rotation_period === null ? null : String(r.rotation_period),
     next_rotation_at: isoOrNull(r.next_rotation_at),
     created_at: isoOrNull(r.created_at) ?? '',
+    low_s_only: r.low_s_only === true,
   };
 }
 
@@ -132,6 +135,10 @@ export async function setRotationPeriod(q: Queryable, name: string, period: stri
      WHERE name = $1`,
     [name, period, periodMs],
   );
+}
+
+export async function setLowSOnly(q: Queryable, name: string, lowSOnly: boolean): Promise<void> {
+  await q.query('UPDATE keys SET low_s_only = $2 WHERE name = $1', [name, lowSOnly]);
 }
 
 export async function setMinVersion(q: Queryable, name: string, minVersion: number): Promise<void> {
