@@ -45,30 +45,46 @@ async function victimLatencies(count: number, budgetMs: number): Promise<number[
   return out;
 }
 
+/** Three loops of 1000-item batches by the flooder, until stop() (which waits for the batches in flight). */
+function flood(): { stop: () => Promise<number[]> } {
+  const body = JSON.stringify({ batch_input: Array.from({ length: 1000 }, (_, i) => ({ input: b64(`item ${i}`) })) });
+  let flooding = true;
+  const statuses: number[] = [];
+  const loop = async () => {
+    while (flooding) {
+      const res = await fetch(`${api.url}/v1/keys/big/sign`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${flooder}`, 'content-type': 'application/json' },
+        body,
+      });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+    }
+  };
+  const loops = [loop(), loop(), loop()];
+  return {
+    async stop() {
+      flooding = false;
+      await Promise.all(loops);
+      return statuses;
+    },
+  };
+}
+
 describe('batch starvation', () => {
   it("a client flooding with 1000-item batches keeps another client's p99 within 10× of its unloaded value", async () => {
     await victimLatencies(30, 5_000); // warm-up: key cache, JIT, connections
-    const unloaded = await victimLatencies(100, 10_000);
-
-    const body = JSON.stringify({ batch_input: Array.from({ length: 1000 }, (_, i) => ({ input: b64(`item ${i}`) })) });
-    let flooding = true;
+    // Unloaded and loaded windows alternate, so a burst of load from elsewhere on the machine falls on both.
+    const unloaded: number[] = [];
+    const loaded: number[] = [];
     const statuses: number[] = [];
-    const loop = async () => {
-      while (flooding) {
-        const res = await fetch(`${api.url}/v1/keys/big/sign`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${flooder}`, 'content-type': 'application/json' },
-          body,
-        });
-        await res.arrayBuffer();
-        statuses.push(res.status);
-      }
-    };
-    const loops = [loop(), loop(), loop()];
-    await new Promise((resolve) => setTimeout(resolve, 300)); // both batches are on the server and signing
-    const loaded = await victimLatencies(100, 6_000);
-    flooding = false;
-    await Promise.all(loops);
+    for (let round = 0; round < 3; round++) {
+      unloaded.push(...(await victimLatencies(35, 5_000)));
+      const flooding = flood();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the batches are on the server and signing
+      loaded.push(...(await victimLatencies(35, 3_000)));
+      statuses.push(...(await flooding.stop()));
+    }
 
     const ratio = percentile(loaded, 99) / percentile(unloaded, 99);
     console.log(
@@ -76,7 +92,7 @@ describe('batch starvation', () => {
         `p99 ${percentile(unloaded, 99).toFixed(2)} → ${percentile(loaded, 99).toFixed(2)} ms (×${ratio.toFixed(1)}), ` +
         `${loaded.length} loaded samples, ${statuses.length} flood batches`,
     );
-    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.length).toBeGreaterThanOrEqual(3);
     expect(new Set(statuses)).toEqual(new Set([200]));
     expect(ratio).toBeLessThanOrEqual(10);
   });

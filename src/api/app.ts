@@ -26,7 +26,7 @@ export { ROUTES } from './route-table.ts';
 export interface AppOptions {
   /** prom-client's process metrics (default true; tests that build many apps may turn them off). */
   readonly defaultMetrics?: boolean;
-  /** Slots of the fair queue of crypto work (default: libuv's pool size for both). */
+  /** Slots of the fair queue of crypto work (default: libuv's pool size or the cores, whichever is fewer). */
   readonly fairQueue?: FairQueueOptions;
 }
 

@@ -4,7 +4,8 @@
  * throws or rejects frees its slot and rejects its caller, and idle clients leave no state behind.
  */
 import { describe, expect, it } from 'vitest';
-import { FairQueue, threadPoolSize } from './fair-queue.ts';
+import { availableParallelism } from 'node:os';
+import { FairQueue, cryptoSlots, threadPoolSize } from './fair-queue.ts';
 
 /** Tasks that record when they start and finish when the test says so. */
 function harness(queue: FairQueue) {
@@ -85,8 +86,10 @@ describe('FairQueue', () => {
     expect(q.stats()).toEqual({ running: 0, waiting: {} });
   });
 
-  it("defaults to libuv's pool size (UV_THREADPOOL_SIZE, else 4)", () => {
+  it("defaults to libuv's pool size (UV_THREADPOOL_SIZE, else 4), at most the cores", () => {
     expect(threadPoolSize({})).toBe(4);
+    expect(cryptoSlots({ UV_THREADPOOL_SIZE: '1' })).toBe(1);
+    expect(cryptoSlots({ UV_THREADPOOL_SIZE: '1024' })).toBe(availableParallelism());
     expect(threadPoolSize({ UV_THREADPOOL_SIZE: '8' })).toBe(8);
     expect(threadPoolSize({ UV_THREADPOOL_SIZE: 'lots' })).toBe(4);
     expect(new FairQueue({ slots: 3, perClient: 9 }).perClient).toBe(3);
