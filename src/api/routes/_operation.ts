@@ -2,12 +2,12 @@
  * The shape shared by the raw-operation routes (sign, verify, encrypt, decrypt, rewrap): authorise per key,
  * open the key once (key_not_found / key_type_mismatch fail the whole request), then run either the single item
  * in the body or each item of `batch_input` (at most 1000; a bad item gets an error in its slot). Shared option
- * fields at the top of a batch are defaults for its items. Every item runs in its client's turn of the fair
- * queue (middleware/fair-queue.ts) and is counted in the operation metrics.
+ * fields at the top of a batch are defaults for its items. Every item's crypto runs in its client's turn of
+ * the fair queue (middleware/fair-queue.ts), and every item is counted in the operation metrics.
  */
 import { z } from 'zod';
 import { isPaysealError } from '../../errors.ts';
-import type { SignOptionFields } from '../../keys/operations/sign.ts';
+import type { CryptoSchedule, SignOptionFields } from '../../keys/operations/sign.ts';
 import { runBatch, isErrorSlot } from './_batch.ts';
 import type { ApiDeps } from '../deps.ts';
 import { defineRoute, parseWith, type AnyRouteDef, type ResponseDoc } from '../route.ts';
@@ -18,7 +18,8 @@ export type BatchDefaults = Readonly<Record<string, unknown>>;
 
 export interface OpenedOperation {
   readonly spec: { readonly type: string };
-  run(item: unknown, defaults: BatchDefaults, prefix: string): Promise<unknown>;
+  /** `schedule` runs the item's crypto in its client's turn of the fair queue (middleware/fair-queue.ts). */
+  run(item: unknown, defaults: BatchDefaults, prefix: string, schedule: CryptoSchedule): Promise<unknown>;
 }
 
 export interface OperationRouteSpec<S extends z.ZodRawShape> {
@@ -60,9 +61,10 @@ export function operationRoute<S extends z.ZodRawShape>(spec: OperationRouteSpec
     responses: { 200: { description: 'the result, or batch_results in order', schema: z.union([spec.result, batchResults(spec.result)]) }, ...spec.errors },
     async handle({ params, body, client, deps }) {
       const operation = await spec.open(deps, params.name!);
-      // Each item waits for its client's turn (fair-queue.ts), singles and batch items alike.
+      // Each item's crypto waits for its client's turn (fair-queue.ts), singles and batch items alike.
       const lane = client?.name ?? 'anonymous';
-      const run = (item: unknown, defaults: BatchDefaults, prefix: string) => deps.cryptoQueue.run(lane, () => operation.run(item, defaults, prefix));
+      const schedule: CryptoSchedule = (work) => deps.cryptoQueue.run(lane, work);
+      const run = (item: unknown, defaults: BatchDefaults, prefix: string) => operation.run(item, defaults, prefix, schedule);
       const count = (slot: unknown) => deps.metrics.countOperation(spec.verb, operation.spec.type, outcomeOf(slot));
       if (!Object.hasOwn(body, 'batch_input')) {
         try {

@@ -22,9 +22,9 @@ export const signRoute = operationRoute({
     const signer = await deps.runtime.keys.signer(name);
     return {
       spec: signer.spec,
-      run(raw, defaults, prefix) {
+      run(raw, defaults, prefix, schedule) {
         const item = parseWith(signItemSchema, raw, prefix);
-        return signer.sign(decodeBase64Strict(item.input, `${prefix}input`), withDefaults(item, defaults));
+        return signer.sign(decodeBase64Strict(item.input, `${prefix}input`), withDefaults(item, defaults), schedule);
       },
     };
   },

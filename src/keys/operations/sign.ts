@@ -20,10 +20,19 @@ export interface SignResult {
   readonly key_version: number;
 }
 
+/**
+ * Runs one piece of thread-pool crypto when the caller's turn comes (the API's per-client fair queue); only the
+ * crypto itself is scheduled, so whatever an operation does around it (a record, a lookup) never holds a turn.
+ */
+export type CryptoSchedule = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** No scheduling: the work starts at once (the CLI, tests, callers without a fair queue). */
+export const runNow: CryptoSchedule = (work) => work();
+
 /** One key opened for signing: the version and its Signer are resolved once, then sign() runs per message. */
 export interface KeySigner {
   readonly spec: KeyTypeSpec;
-  sign(input: Uint8Array, options: SignOptionFields): Promise<SignResult>;
+  sign(input: Uint8Array, options: SignOptionFields, schedule?: CryptoSchedule): Promise<SignResult>;
 }
 
 /** Throws key_not_found, or key_type_mismatch for an encryption key, before any message is looked at. */
@@ -32,10 +41,10 @@ export async function openSigner(keys: Pick<KeyService, 'latestFor'>, name: stri
   const signer = createSigner(key.spec, key.key);
   return {
     spec: key.spec,
-    async sign(input, fields) {
+    async sign(input, fields, schedule = runNow) {
       const options = parseSignOptions(fields);
       resolveSignOptions(key.spec, options);
-      const signature = await signer.sign(input, options);
+      const signature = await schedule(() => signer.sign(input, options));
       return { signature: formatVersioned(key.version, signature), key_version: key.version };
     },
   };

@@ -11,7 +11,7 @@
 import { createVerifier, parseSignOptions, parseVersioned, resolveSignOptions } from '../../crypto/index.ts';
 import type { KeyTypeSpec } from '../../crypto/index.ts';
 import type { KeyService } from '../types.ts';
-import type { SignOptionFields } from './sign.ts';
+import { runNow, type CryptoSchedule, type SignOptionFields } from './sign.ts';
 
 export type VerifyFailure = 'bad_signature' | 'key_version_revoked' | 'below_min_version' | 'unknown_version' | 'key_version_destroyed';
 
@@ -23,8 +23,11 @@ export interface VerifyResult {
 
 export interface KeyVerifier {
   readonly spec: KeyTypeSpec;
-  /** `field` names the signature in an invalid_request message (a batch slot's prefix included). */
-  verify(input: Uint8Array, signature: string, options: SignOptionFields, field?: string): Promise<VerifyResult>;
+  /**
+   * `field` names the signature in an invalid_request message (a batch slot's prefix included); `schedule` runs
+   * the crypto in the caller's turn (sign.ts).
+   */
+  verify(input: Uint8Array, signature: string, options: SignOptionFields, field?: string, schedule?: CryptoSchedule): Promise<VerifyResult>;
 }
 
 /** Throws key_not_found, or key_type_mismatch for an encryption key, for the whole request. */
@@ -32,14 +35,14 @@ export async function openVerifier(keys: Pick<KeyService, 'specFor' | 'versionFo
   const spec = await keys.specFor(name, 'sign');
   return {
     spec,
-    async verify(input, signature, fields, field = 'signature') {
+    async verify(input, signature, fields, field = 'signature', schedule = runNow) {
       const envelope = parseVersioned(signature, field);
       const options = parseSignOptions(fields);
       resolveSignOptions(spec, options);
       const lookup = await keys.versionFor(name, envelope.version, 'sign', 'verify');
       if (!lookup.ok) return { valid: false, key_version: envelope.version, reason: lookup.reason };
       const verifier = createVerifier(lookup.key.spec, lookup.key.key, { lowSOnly: lookup.key.lowSOnly === true });
-      const valid = await verifier.verify(input, envelope.bytes, options);
+      const valid = await schedule(() => verifier.verify(input, envelope.bytes, options));
       return valid ? { valid: true, key_version: envelope.version } : { valid: false, key_version: envelope.version, reason: 'bad_signature' };
     },
   };
