@@ -1,11 +1,14 @@
 /**
  * Fairness between tenants (issue 11, "Batch starvation"): one client flooding with 1000-item RSA batches must
  * not hold libuv's thread pool against another client's single P-256 signatures. The second client's p99 is
- * measured unloaded, then while the first floods, in the same run; the loaded p99 must stay within a generous
- * multiple of the unloaded one (a ratio, never an absolute time, so a busy machine slows both sides alike).
+ * measured unloaded and while the first floods, in alternating windows of the same run; the loaded p99 must
+ * stay within a generous multiple of the unloaded one (a ratio, never an absolute time, so a busy machine slows
+ * both sides alike). RSA-2048 rather than the finding's RSA-4096 keeps the test to seconds; the queueing is the
+ * same.
  *
  * Before the per-client fair queue (src/api/middleware/fair-queue.ts) every item of a batch went straight to the
- * pool's FIFO queue, so a single sign waited behind up to 3000 RSA signatures (ratio in the hundreds).
+ * pool's FIFO queue, so a single sign waited behind up to 3000 RSA signatures (measured: p50 2.5 → 337 ms, p99
+ * ×105; with the queue p99 ×0.4–3.7).
  *
  * And the rate limit counts items, not requests: a batch of n items costs n (it used to cost 1).
  */
@@ -19,7 +22,7 @@ let victim: string;
 beforeAll(async () => {
   // The rate limit is off: this measures the scheduling of crypto work alone (item counting has its own test).
   api = await startApi({ rateLimitRps: 0 });
-  await api.call('POST', '/v1/keys', { body: { name: 'big', type: 'rsa-3072' } });
+  await api.call('POST', '/v1/keys', { body: { name: 'big', type: 'rsa-2048' } });
   await api.call('POST', '/v1/keys', { body: { name: 'small', type: 'ecdsa-p256' } });
   flooder = await api.client('flooder', ['sign:big']);
   victim = await api.client('victim', ['sign:small']);
@@ -45,7 +48,7 @@ async function victimLatencies(count: number, budgetMs: number): Promise<number[
   return out;
 }
 
-/** Three loops of 1000-item batches by the flooder, until stop() (which waits for the batches in flight). */
+/** Three loops of 1000-item RSA-2048 batches by the flooder, until stop() (which waits for the batches in flight). */
 function flood(): { stop: () => Promise<number[]> } {
   const body = JSON.stringify({ batch_input: Array.from({ length: 1000 }, (_, i) => ({ input: b64(`item ${i}`) })) });
   let flooding = true;
