@@ -102,22 +102,25 @@ export function registerKeys(program: Command, ctx: CliContext): void {
 
   keys
     .command('configure')
-    .description("change a key's rotation period and/or raise its min_version (irreversible: needs --reason)")
+    .description("change a key's rotation period or ECDSA verification policy, and/or raise its min_version (irreversible: needs --reason)")
     .argument('<name>')
     .option('--rotation-period <period>', '90d, 12h, 30m, or "none" to stop scheduled rotation')
     .option('--min-version <n>', 'oldest version still allowed to verify and decrypt (only rises; needs --reason)')
+    .option('--low-s-only', 'ECDSA: verify accepts only low-S signatures in the requested encoding (one form per signature)')
+    .option('--no-low-s-only', 'ECDSA: verify accepts high-S signatures again (the default)')
     .option('--reason <text>', 'why: recorded with the change (required with --min-version)')
     .option('--yes', 'confirm a min_version raise without asking (for scripts)')
     .option('--json', 'print KeyInfo as JSON')
-    .action(async (name: string, opts: { rotationPeriod?: string; minVersion?: string; reason?: string; yes?: boolean; json?: boolean }) => {
-      if (opts.rotationPeriod === undefined && opts.minVersion === undefined) {
-        throw new UsageError('give --rotation-period and/or --min-version');
+    .action(async (name: string, opts: { rotationPeriod?: string; minVersion?: string; lowSOnly?: boolean; reason?: string; yes?: boolean; json?: boolean }) => {
+      if (opts.rotationPeriod === undefined && opts.minVersion === undefined && opts.lowSOnly === undefined) {
+        throw new UsageError('give --rotation-period, --min-version and/or --[no-]low-s-only');
       }
       if (opts.minVersion !== undefined && opts.reason === undefined) throw new UsageError('--min-version needs --reason "<why>" (it is irreversible)');
       const change = {
         ...(opts.rotationPeriod !== undefined ? { rotation_period: periodArg(opts.rotationPeriod) } : {}),
         ...(opts.minVersion !== undefined ? { min_version: versionArg(opts.minVersion) } : {}),
         ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+        ...(opts.lowSOnly !== undefined ? { low_s_only: opts.lowSOnly } : {}),
       };
       await withRuntime(ctx, async (rt) => {
         const before = await rt.keys.get(name);

@@ -50,7 +50,7 @@ export function keyDetail(k: KeyInfo): string {
     `rotation ${k.rotation_period ?? 'none'}${k.next_rotation_at ? ` (next ${when(k.next_rotation_at)})` : ''}` +
     (k.origin === 'imported' ? ', imported (verify only)' : '') +
     (k.pending_version !== undefined ? `, v${k.pending_version} pending (signs from ${when(k.promotes_at)})` : '') +
-    '\n';
+    `${k.low_s_only ? ', verify low-S only' : ''}\n`;
   // AES keys also show each version's count against the AES-GCM bound of 2^32 (NIST SP 800-38D §8.3).
   const counted = k.purpose === 'encrypt';
   const rows = k.versions.map((v) => [

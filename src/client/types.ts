@@ -128,6 +128,8 @@ export interface KeyInfo {
   readonly pending_version?: number;
   readonly promotes_at?: string;
   readonly http_signature_policy?: Readonly<Record<string, unknown>>;
+  /** ECDSA keys: verify accepts only low-S signatures in the requested encoding. */
+  readonly low_s_only?: boolean;
   readonly versions: readonly KeyVersionInfo[];
 }
 export interface CreateKeyRequest {

@@ -26,6 +26,8 @@ export { generateKeyMaterial, importSecret, importPublic, publicPemOf } from './
 export { importPublicKey, keyTypeOfPublicKey } from './import-public.ts';
 export type { CertificateInfo, ImportedPublicKey, PublicKeyImport } from './import-public.ts';
 export { createSigner, createVerifier } from './sign.ts';
+export type { VerifyPolicy } from './sign.ts';
+export { ecdsaOrder, isStrictLowS, lowS } from './ecdsa-low-s.ts';
 export { createAead, GCM_IV_BYTES, GCM_TAG_BYTES } from './aes-gcm.ts';
 export { jwsAlgorithm, publicJwk } from './jose.ts';
 export { decodeBase64Strict, decodeBase64UrlStrict, encodeBase64, encodeBase64Url } from './base64.ts';

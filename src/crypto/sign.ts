@@ -4,12 +4,15 @@
  *
  * - RSA: RSASSA-PSS (RFC 8017 §8.1) with MGF1 of the same hash and salt length = digest length, or
  *   RSASSA-PKCS1-v1_5 (§8.2). The signature must be exactly k = modulus bytes long (§8.1.2/§8.2.2 step 1).
- * - ECDSA (FIPS 186-5 §6) and DSA (FIPS 186-4 §4): DER or r‖s (P1363), chosen by signature_encoding.
+ * - ECDSA (FIPS 186-5 §6) and DSA (FIPS 186-4 §4): DER or r‖s (P1363), chosen by signature_encoding. ECDSA
+ *   signatures always come out low-S (ecdsa-low-s.ts); a verifier made with `{ lowSOnly: true }` accepts only
+ *   that one form of a signature.
  * - Ed25519: pure EdDSA (RFC 8032 §5.1), 64-byte signatures.
  * Verification fails closed: any exception from OpenSSL is a false, never a reason.
  */
 import { constants, sign as nodeSign, verify as nodeVerify, type KeyObject, type SignKeyObjectInput } from 'node:crypto';
 import { PaysealError } from '../errors.ts';
+import { isStrictLowS, lowS } from './ecdsa-low-s.ts';
 import { digestLength, opensslDigestName } from './hash.ts';
 import { resolveSignOptions } from './options.ts';
 import type { KeyTypeSpec, ResolvedSignOptions, SignOptions, Signer, Verifier } from './types.ts';
@@ -49,22 +52,35 @@ export function createSigner(spec: KeyTypeSpec, privateKey: KeyObject): Signer {
   return Object.freeze({
     spec,
     sign(data: Uint8Array, options?: SignOptions): Promise<Buffer> {
-      const params = nodeParams(spec, privateKey, resolveSignOptions(spec, options));
+      const resolved = resolveSignOptions(spec, options);
+      const params = nodeParams(spec, privateKey, resolved);
+      const encoding = spec.family === 'ecdsa' ? resolved.signatureEncoding : null;
       return new Promise<Buffer>((resolve, reject) => {
-        nodeSign(params.algorithm, data, params.key, (err, signature) => (err ? reject(err) : resolve(signature)));
+        nodeSign(params.algorithm, data, params.key, (err, signature) => {
+          if (err) reject(err);
+          else resolve(encoding === null ? signature : lowS(spec, signature, encoding));
+        });
       });
     },
   });
 }
 
-export function createVerifier(spec: KeyTypeSpec, publicKey: KeyObject): Verifier {
+/** How strictly a Verifier judges what it is given, beyond the math. */
+export interface VerifyPolicy {
+  /** ECDSA: refuse high-S and any form but the requested encoding exactly (ecdsa-low-s.ts). */
+  readonly lowSOnly?: boolean;
+}
+
+export function createVerifier(spec: KeyTypeSpec, publicKey: KeyObject, policy: VerifyPolicy = {}): Verifier {
   requireType(spec, publicKey, 'public');
+  const strict = policy.lowSOnly === true && spec.family === 'ecdsa';
   return Object.freeze({
     spec,
     verify(data: Uint8Array, signature: Uint8Array, options?: SignOptions): Promise<boolean> {
       const resolved = resolveSignOptions(spec, options);
       const length = fixedSignatureLength(spec, resolved);
       if ((length !== null && signature.length !== length) || signature.length === 0) return Promise.resolve(false);
+      if (strict && !isStrictLowS(spec, signature, resolved.signatureEncoding ?? 'der')) return Promise.resolve(false);
       const params = nodeParams(spec, publicKey, resolved);
       return new Promise<boolean>((resolve) => {
         try {

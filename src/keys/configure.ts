@@ -4,14 +4,17 @@
  * versions an incident response meant to retire; nor above the signing version while a pre-published one
  * waits. Extension: the key's RFC 9421 verification policy (validated by the caller, stored as given). A `reason`, when given, is
  * recorded with the event.
+ * low_s_only (ECDSA keys only) switches verification to the one accepted form of a signature
+ * (src/crypto/ecdsa-low-s.ts) and may be switched back.
  */
 import { PaysealError } from '../errors.ts';
 import { mutate, type KeyContext } from './mutate.ts';
 import { assertKeyName, assertReason, parseRotationPeriod } from '../grammar.ts';
 import { keyConfigureDigests } from '../ledger/format/digests.ts';
 import { recordEvent } from './store/events.ts';
-import { selectKey, selectVersions, setHttpSignaturePolicy, setMinVersion, setRotationPeriod } from './store/key-rows.ts';
+import { selectKey, selectVersions, setHttpSignaturePolicy, setLowSOnly, setMinVersion, setRotationPeriod } from './store/key-rows.ts';
 import { signingState } from './signing-version.ts';
+import { resolveKeyType } from '../crypto/index.ts';
 import type { KeyConfigChange } from './types.ts';
 
 export async function configureKey(ctx: KeyContext, name: string, change: KeyConfigChange, actor: string): Promise<void> {
@@ -39,6 +42,17 @@ export async function configureKey(ctx: KeyContext, name: string, change: KeyCon
       if (min !== k.min_version) {
         await setMinVersion(tx, name, min);
         detail.min_version = min;
+      }
+    }
+    const lowSOnly = change.low_s_only;
+    if (lowSOnly !== undefined) {
+      if (typeof lowSOnly !== 'boolean') throw new PaysealError('invalid_request', 'low_s_only must be true or false');
+      if (lowSOnly && resolveKeyType(k.type).family !== 'ecdsa') {
+        throw new PaysealError('unsupported_algorithm', `low_s_only applies to ECDSA keys, not to ${k.type} keys`);
+      }
+      if (lowSOnly !== k.low_s_only) {
+        await setLowSOnly(tx, name, lowSOnly);
+        detail.low_s_only = lowSOnly;
       }
     }
     if (periodMs !== undefined) {

@@ -140,7 +140,7 @@ export class KeyCache {
     if (memo) return memo;
     const v = e.versions.get(version);
     if (!v || v.public_pem === null) throw new PaysealError('internal', `${e.row.name} v${version} has no public half`);
-    const usable = { name: e.row.name, spec: e.spec, version, key: importPublic(e.spec, v.public_pem) };
+    const usable = { name: e.row.name, spec: e.spec, version, key: importPublic(e.spec, v.public_pem), lowSOnly: e.row.low_s_only };
     e.usable.set(`public:${version}`, usable);
     return usable;
   }

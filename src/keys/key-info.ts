@@ -50,6 +50,7 @@ export function toKeyInfo(
     ...(k.origin === 'imported' ? { origin: 'imported' as const } : {}),
     ...(pending !== null ? { pending_version: pending.version, promotes_at: pending.promotesAt } : {}),
     ...(k.http_signature_policy !== null ? { http_signature_policy: k.http_signature_policy } : {}),
+    ...(spec.family === 'ecdsa' ? { low_s_only: k.low_s_only } : {}),
     versions: vs,
   };
 }

@@ -63,6 +63,11 @@ export interface KeyInfo {
   readonly promotes_at?: string;
   /** Extension: the key's RFC 9421 verification policy (docs/partners.md), when one is set. */
   readonly http_signature_policy?: Readonly<Record<string, unknown>>;
+  /**
+   * Extension, ECDSA keys only: verify accepts only low-S signatures in the requested encoding (one accepted
+   * form per signature). Signing is low-S for every ECDSA key either way.
+   */
+  readonly low_s_only?: boolean;
   readonly versions: readonly KeyVersionInfo[];
 }
 
@@ -95,6 +100,8 @@ export interface UsableKey {
   readonly spec: KeyTypeSpec;
   readonly version: number;
   readonly key: KeyObject;
+  /** The key's ECDSA verification policy (KeyInfo.low_s_only); set on public halves handed out to verify. */
+  readonly lowSOnly?: boolean;
 }
 
 /**
@@ -113,6 +120,8 @@ export interface KeyConfigChange {
   readonly http_signature_policy?: Readonly<Record<string, unknown>> | null;
   /** Extension: why (recorded with the key_configure event); the CLI requires it for a min_version raise. */
   readonly reason?: string;
+  /** ECDSA keys only (unsupported_algorithm for `true` on another type); may be switched either way. */
+  readonly low_s_only?: boolean;
 }
 
 export interface RotateOptions {

@@ -3,11 +3,12 @@
  * open the key once (key_not_found / key_type_mismatch fail the whole request), then run either the single item
  * in the body or each item of `batch_input` (at most 1000; a bad item gets an error in its slot). Shared option
  * fields at the top of a batch are defaults for its items. Every item is counted in the operation metrics (by
- * key, key type and outcome) and timed.
+ * key, key type and outcome) and timed; every item's crypto runs in its client's turn of the fair queue
+ * (middleware/fair-queue.ts).
  */
 import { z } from 'zod';
 import { isPaysealError } from '../../errors.ts';
-import type { SignOptionFields } from '../../keys/operations/sign.ts';
+import type { CryptoSchedule, SignOptionFields } from '../../keys/operations/sign.ts';
 import { runBatch, isErrorSlot, type Slot } from './_batch.ts';
 import type { ApiDeps } from '../deps.ts';
 import { defineRoute, parseWith, type AnyRouteDef, type ResponseDoc } from '../route.ts';
@@ -18,12 +19,13 @@ export type BatchDefaults = Readonly<Record<string, unknown>>;
 
 export interface OpenedOperation {
   readonly spec: { readonly type: string };
-  run(item: unknown, defaults: BatchDefaults, prefix: string): Promise<unknown>;
+  /** `schedule` runs the item's crypto in its client's turn of the fair queue (middleware/fair-queue.ts). */
+  run(item: unknown, defaults: BatchDefaults, prefix: string, schedule: CryptoSchedule): Promise<unknown>;
   /**
    * A whole batch at once, for operations that must finish their items together (sign: one ledger append for
    * every signature, none returned unless all are recorded). Absent: each item runs on its own (runBatch).
    */
-  runAll?(items: readonly unknown[], defaults: BatchDefaults): Promise<Slot<unknown>[]>;
+  runAll?(items: readonly unknown[], defaults: BatchDefaults, schedule: CryptoSchedule): Promise<Slot<unknown>[]>;
 }
 
 export interface OperationRouteSpec<S extends z.ZodRawShape> {
@@ -64,15 +66,18 @@ export function operationRoute<S extends z.ZodRawShape>(spec: OperationRouteSpec
     body: z.record(z.string(), z.unknown()),
     docBody: singleOrBatchDoc(spec.item, spec.shared),
     responses: { 200: { description: 'the result, or batch_results in order', schema: z.union([spec.result, batchResults(spec.result)]) }, ...spec.errors },
-    async handle({ params, body, actor, deps }) {
+    async handle({ params, body, actor, client, deps }) {
       const name = params.name!;
       // Counted only once the key is found, so a label never carries a name nobody created.
       const operation = await spec.open(deps, name, actor);
       const keyType = operation.spec.type;
+      // Each item's crypto waits for its client's turn (fair-queue.ts), singles and batch items alike.
+      const lane = client?.name ?? 'anonymous';
+      const schedule: CryptoSchedule = (work) => deps.cryptoQueue.run(lane, work);
       const timed = async (item: unknown, defaults: BatchDefaults, prefix: string): Promise<unknown> => {
         const started = performance.now();
         try {
-          return await operation.run(item, defaults, prefix);
+          return await operation.run(item, defaults, prefix, schedule);
         } finally {
           deps.metrics.observeOperationLatency(spec.verb, keyType, (performance.now() - started) / 1000);
         }
@@ -93,7 +98,7 @@ export function operationRoute<S extends z.ZodRawShape>(spec: OperationRouteSpec
       if (operation.runAll) {
         // One ledger append for the whole batch: every item finishes together, so each is observed at the mean.
         const started = performance.now();
-        results = await operation.runAll(items, defaults);
+        results = await operation.runAll(items, defaults, schedule);
         const each = (performance.now() - started) / 1000 / Math.max(1, items.length);
         for (let i = 0; i < items.length; i++) deps.metrics.observeOperationLatency(spec.verb, keyType, each);
       } else {

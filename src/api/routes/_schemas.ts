@@ -68,6 +68,8 @@ export const keyInfo = z.object({
   pending_version: z.number().int().optional(),
   promotes_at: z.string().optional(),
   http_signature_policy: z.record(z.string(), z.unknown()).optional(),
+  /** Extension, ECDSA keys only: verification accepts only low-S signatures in the requested encoding. */
+  low_s_only: z.boolean().optional(),
   versions: z.array(keyVersionInfo),
 });
 

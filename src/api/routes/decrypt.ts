@@ -32,9 +32,9 @@ export const decryptRoute = operationRoute({
     const decrypter = await deps.runtime.keys.decrypter(name);
     return {
       spec: decrypter.spec,
-      async run(raw, _defaults, prefix) {
+      async run(raw, _defaults, prefix, schedule) {
         const item = parseCiphertextItem(raw, prefix);
-        const d = await decrypter.decrypt(item.ciphertext, item.aad, `${prefix}ciphertext`);
+        const d = await schedule(() => decrypter.decrypt(item.ciphertext, item.aad, `${prefix}ciphertext`));
         return { plaintext: encodeBase64(d.plaintext), key_version: d.key_version };
       },
     };

@@ -29,11 +29,11 @@ export const encryptRoute = operationRoute({
     const encrypter = await deps.runtime.keys.encrypter(name);
     return {
       spec: encrypter.spec,
-      run(raw, _defaults, prefix) {
+      run(raw, _defaults, prefix, schedule) {
         const item = parseWith(encryptItemSchema, raw, prefix);
         const plaintext = decodeBase64Strict(item.plaintext, `${prefix}plaintext`);
         const aad = item.aad == null ? undefined : decodeBase64Strict(item.aad, `${prefix}aad`);
-        return encrypter.encrypt(plaintext, aad);
+        return schedule(() => encrypter.encrypt(plaintext, aad));
       },
     };
   },

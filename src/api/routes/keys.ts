@@ -5,6 +5,7 @@
  * (`import`), importing its next version, rotating with pre-publication, and a key's RFC 9421 policy.
  * The irreversible steps (PATCH raising min_version, revoke, destroy) take an optional `"reason"`, recorded
  * with the change.
+ * Extension: low_s_only (ECDSA verification policy) on PATCH.
  */
 import { z } from 'zod';
 import { defineRoute, parseWith, type AnyRouteDef } from '../route.ts';
@@ -48,6 +49,7 @@ const configureKeyBody = z.strictObject({
   min_version: z.number().int().min(1).max(MAX_VERSION).optional(),
   http_signature_policy: policySchema.nullable().optional().meta({ description: "extension: the key's RFC 9421 verification policy; null clears it" }),
   reason,
+  low_s_only: z.boolean().optional().meta({ description: 'ECDSA keys only: verify accepts only low-S signatures in the requested encoding' }),
 });
 
 /** revoke and destroy take no body, or one with a reason. */
@@ -117,7 +119,7 @@ export const keyRoutes: AnyRouteDef[] = [
   defineRoute({
     method: 'patch',
     path: '/v1/keys/:name',
-    summary: 'Change rotation_period or raise min_version',
+    summary: 'Change rotation_period or low_s_only, or raise min_version',
     scopes: manage,
     body: configureKeyBody,
     responses: { 200: keyInfoReply, 404: notFound },

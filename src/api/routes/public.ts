@@ -1,15 +1,17 @@
 /**
  * Public keys: `/v1/keys/{name}/public` (keys:read) lists every version's SPKI PEM and JWK (RFC 7517; absent for
  * DSA, which JWK cannot express), and the open `/.well-known/jwks.json` is the JWK Set (RFC 7517 §5) of every
- * non-revoked version of every asymmetric key, for callers that verify locally. Both carry Cache-Control with a
- * short max-age (RFC 9111 §5.2.2.1): long enough that local verifiers and proxies need not ask per message,
- * short enough that a revoked version leaves their caches within a minute (the public route is `private`: it
- * answers an authenticated caller).
+ * non-revoked version of every asymmetric key, for callers that verify locally.
+ *
+ * Both carry Cache-Control with a short max-age (RFC 9111 §5.2.2.1), so local verifiers and shared caches may
+ * reuse an answer for a minute and no longer: a revoked version leaves the set within that minute (plus the
+ * caller's own cache). The JWK Set is public; the per-key answer needs a token, so only private caches may keep
+ * it (§5.2.2.7).
  */
 import { z } from 'zod';
 import { defineRoute, type AnyRouteDef } from '../route.ts';
 
-/** Seconds a public-key answer may be reused (the payseal client's JWK Set cache uses the same 60 s). */
+/** Seconds a verifier may reuse a public-key answer. */
 export const PUBLIC_KEYS_MAX_AGE = 60;
 
 const publicKeys = z.object({

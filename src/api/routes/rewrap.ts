@@ -23,9 +23,9 @@ export const rewrapRoute = operationRoute({
     const rewrapper = await deps.runtime.keys.rewrapper(name);
     return {
       spec: rewrapper.spec,
-      run(raw, _defaults, prefix) {
+      run(raw, _defaults, prefix, schedule) {
         const item = parseCiphertextItem(raw, prefix);
-        return rewrapper.rewrap(item.ciphertext, item.aad, `${prefix}ciphertext`);
+        return schedule(() => rewrapper.rewrap(item.ciphertext, item.aad, `${prefix}ciphertext`));
       },
     };
   },

@@ -37,11 +37,11 @@ export const signRoute = operationRoute({
     const signer = await deps.runtime.keys.signer(name, actor);
     return {
       spec: signer.spec,
-      async run(raw, defaults, prefix) {
+      async run(raw, defaults, prefix, schedule) {
         const item = parseItem(raw, defaults, prefix);
-        return signer.sign(item.input, item.options);
+        return signer.sign(item.input, item.options, schedule);
       },
-      async runAll(items, defaults) {
+      async runAll(items, defaults, schedule) {
         // Bad items get their error in their slot; the rest are signed and recorded together.
         const parsed = items.map((raw, i): SignItem | Slot<never> => {
           try {
@@ -52,7 +52,7 @@ export const signRoute = operationRoute({
           }
         });
         const good = parsed.filter((p): p is SignItem => 'input' in p);
-        const signed = await signer.signAll(good);
+        const signed = await signer.signAll(good, schedule);
         let at = 0;
         return parsed.map((p) => {
           if (!('input' in p)) return p;

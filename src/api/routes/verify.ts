@@ -30,10 +30,10 @@ export const verifyRoute = operationRoute({
     const verifier = await deps.runtime.keys.verifier(name);
     return {
       spec: verifier.spec,
-      run(raw, defaults, prefix) {
+      run(raw, defaults, prefix, schedule) {
         const item = parseWith(verifyItemSchema, raw, prefix);
         const input = decodeBase64Strict(item.input, `${prefix}input`);
-        return verifier.verify(input, item.signature, withDefaults(item, defaults), `${prefix}signature`);
+        return verifier.verify(input, item.signature, withDefaults(item, defaults), `${prefix}signature`, schedule);
       },
     };
   },

@@ -32,17 +32,26 @@ export interface SignItem {
   readonly options: SignOptionFields;
 }
 
+/**
+ * Runs one piece of thread-pool crypto when the caller's turn comes (the API's per-client fair queue); only the
+ * crypto itself is scheduled, so whatever an operation does around it (a record, a lookup) never holds a turn.
+ */
+export type CryptoSchedule = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** No scheduling: the work starts at once (the CLI, tests, callers without a fair queue). */
+export const runNow: CryptoSchedule = (work) => work();
+
 /** One key opened for signing: the version and its Signer are resolved once, then sign() runs per message. */
 export interface KeySigner {
   readonly spec: KeyTypeSpec;
-  /** Signs and records one input. */
-  sign(input: Uint8Array, options: SignOptionFields): Promise<SignResult>;
+  /** Signs and records one input; `schedule` runs the crypto in the caller's turn of the fair queue. */
+  sign(input: Uint8Array, options: SignOptionFields, schedule?: CryptoSchedule): Promise<SignResult>;
   /**
-   * Signs each item (concurrently, on libuv's pool); an item whose options the key refuses gets its PaysealError
-   * in its slot. The signatures made are recorded in one append; if that fails, the whole call rejects with
-   * `unavailable` and no signature leaves.
+   * Signs each item (concurrently, on libuv's pool, each in the caller's turn); an item whose options the key
+   * refuses gets its PaysealError in its slot. The signatures made are recorded in one append; if that fails,
+   * the whole call rejects with `unavailable` and no signature leaves.
    */
-  signAll(items: readonly SignItem[]): Promise<(SignResult | PaysealError)[]>;
+  signAll(items: readonly SignItem[], schedule?: CryptoSchedule): Promise<(SignResult | PaysealError)[]>;
 }
 
 /** Throws key_not_found, or key_type_mismatch for an encryption key, before any message is looked at. */
@@ -50,26 +59,26 @@ export async function openSigner(keys: Pick<KeyService, 'latestFor'>, name: stri
   const key = await keys.latestFor(name, 'sign');
   const signer = createSigner(key.spec, key.key);
 
-  async function signUnrecorded(item: SignItem): Promise<{ result: SignResult; record: OperationRecord }> {
+  async function signUnrecorded(item: SignItem, schedule: CryptoSchedule): Promise<{ result: SignResult; record: OperationRecord }> {
     const options = parseSignOptions(item.options);
     resolveSignOptions(key.spec, options);
-    const signature = await signer.sign(item.input, options);
+    const signature = await schedule(() => signer.sign(item.input, options));
     const record: OperationRecord = { actor, op: 'sign', key: key.name, key_version: key.version, ...signDigests(item.input, signature) };
     return { result: { signature: formatVersioned(key.version, signature), key_version: key.version }, record };
   }
 
   return {
     spec: key.spec,
-    async sign(input, options) {
-      const { result, record } = await signUnrecorded({ input, options });
+    async sign(input, options, schedule = runNow) {
+      const { result, record } = await signUnrecorded({ input, options }, schedule);
       await recorder.record([record]);
       return result;
     },
-    async signAll(items) {
+    async signAll(items, schedule = runNow) {
       const signed = await Promise.all(
         items.map(async (item) => {
           try {
-            return await signUnrecorded(item);
+            return await signUnrecorded(item, schedule);
           } catch (e) {
             if (isPaysealError(e)) return e;
             throw e;

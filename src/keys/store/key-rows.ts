@@ -17,6 +17,8 @@ export interface KeyRow {
   readonly origin: 'generated' | 'imported';
   /** RFC 9421 verification policy of the key (src/httpsig/policy.ts), or null. */
   readonly http_signature_policy: Readonly<Record<string, unknown>> | null;
+  /** ECDSA verification policy (migration 006): only low-S, only the requested encoding. */
+  readonly low_s_only: boolean;
 }
 
 export interface VersionRow {
@@ -38,7 +40,7 @@ export interface VersionRow {
   readonly certificate: Readonly<Record<string, string>> | null;
 }
 
-const KEY_COLUMNS = 'name, type, min_version, latest_version, rotation_period, next_rotation_at, created_at, origin, http_signature_policy';
+const KEY_COLUMNS = 'name, type, min_version, latest_version, rotation_period, next_rotation_at, created_at, origin, http_signature_policy, low_s_only';
 const VERSION_COLUMNS =
   'key, version, public_pem, wrapped, kek_id, created_at, revoked_at, destroyed_at, use_count::text AS use_count, signs_from, external_kid, certificate_pem, certificate';
 
@@ -53,6 +55,7 @@ function keyRow(r: Record<string, unknown>): KeyRow {
     created_at: isoOrNull(r.created_at) ?? '',
     origin: r.origin === 'imported' ? 'imported' : 'generated',
     http_signature_policy: jsonOrNull(r.http_signature_policy),
+    low_s_only: r.low_s_only === true,
   };
 }
 
@@ -178,6 +181,10 @@ export async function setRotationPeriod(q: Queryable, name: string, period: stri
      WHERE name = $1`,
     [name, period, periodMs],
   );
+}
+
+export async function setLowSOnly(q: Queryable, name: string, lowSOnly: boolean): Promise<void> {
+  await q.query('UPDATE keys SET low_s_only = $2 WHERE name = $1', [name, lowSOnly]);
 }
 
 export async function setMinVersion(q: Queryable, name: string, minVersion: number): Promise<void> {
