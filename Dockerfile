@@ -6,7 +6,7 @@
 #   docker run --read-only -p 8080:8080 -e DATABASE_URL=... -e PAYSEAL_KEK_FILE=/run/secrets/payseal-kek payseal:0.1.0
 #
 # Writable paths: none with DATABASE_URL. Without it (embedded PostgreSQL, one replica only) PAYSEAL_DATA_DIR
-# (/data) holds the database, the lock file, a generated KEK and the CLI's Unix socket (/data/.s.PGSQL.5432;
+# (/data) holds the database, the lock file, a generated KEK and the CLI's Unix socket (/data/socket/.s.PGSQL.5432;
 # only a data dir path longer than 85 characters moves the socket to $TMPDIR). Nothing is written to /app or
 # /tmp, so the root filesystem can be read-only. test/deploy-image.test.ts runs this stage's exact install,
 # ENTRYPOINT, CMD and HEALTHCHECK on a read-only root; docs/OPERATIONS.md says how to deploy it.

@@ -45,7 +45,7 @@ describe('KEK rotation against the embedded service on its generated KEK', () =>
       const r = await payseal(['kek', 'rotate', '--new-kek-file', newFile], env);
       expect(r.stderr).not.toMatch(/^error:/m);
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^KEK rotation complete: 2 private keys re-wrapped under KEK [0-9a-f]{16}/);
+      expect(r.stdout).toMatch(/^KEK rotation complete: 3 private keys re-wrapped under KEK [0-9a-f]{16}/);
       expect(r.stdout + r.stderr).not.toContain(newKek);
       expect(r.stdout + r.stderr).not.toContain(oldText);
 

@@ -297,7 +297,7 @@ describe('the runtime stage, reproduced', () => {
       expect(token, service.output()).toBeDefined();
       await signAndVerify(service, token!);
       // The CLI's socket is in the data dir, so CLIs reach the running service with nothing else writable.
-      expect(fs.existsSync(path.join(data, '.s.PGSQL.5432'))).toBe(true);
+      expect(fs.existsSync(path.join(data, 'socket', '.s.PGSQL.5432'))).toBe(true);
       const health = execForm(one(RUNTIME, 'HEALTHCHECK'), 'CMD');
       expect((await runImage(health, app, service.env, [])).code).toBe(0);
       const cli = await runImage([...execForm(one(RUNTIME, 'ENTRYPOINT')), 'keys', 'list'], app, service.env, []);
@@ -309,7 +309,9 @@ describe('the runtime stage, reproduced', () => {
       expect(await stop(service)).toBe(0);
       expect(service.output()).toContain('payseal stopped');
       expect((await runImage(health, app, service.env, [])).code).not.toBe(0);
-      expect(fs.readdirSync(data).sort()).toEqual(['kek', 'pgdata']);
+      // What stays once it stopped: the KEK, the database and the (emptied) private socket directory.
+      expect(fs.readdirSync(data).sort()).toEqual(['kek', 'pgdata', 'socket']);
+      expect(fs.readdirSync(path.join(data, 'socket'))).toEqual([]);
     } finally {
       await stop(service);
     }

@@ -50,7 +50,7 @@ describe('serve().close(): drain, then shutdown hooks, then the store', () => {
       });
       expect(created.status).toBe(201);
       serving.runtime.onShutdown('first registered', async () => {
-        const rows = await serving.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM key_versions');
+        const rows = await serving.runtime.db.query<{ n: number }>('SELECT count(*)::int AS n FROM key_versions WHERE key = $1', ['drain']);
         events.push(`first hook: ${rows[0]!.n} version(s) readable`);
       });
       serving.runtime.onShutdown('failing', async () => {

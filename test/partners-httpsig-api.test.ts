@@ -9,18 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../src/runtime/types.ts';
 import { b64, startApi, type ApiHarness } from './support/api.ts';
 import { openTestRuntime, type TestRuntime } from './support/db.ts';
-import { memoryGuard } from './support/replay.ts';
 
 let rt: TestRuntime;
 let api: ApiHarness;
 let noReplay: ApiHarness;
-const guard = memoryGuard();
 
 beforeAll(async () => {
   rt = await openTestRuntime();
-  // The replay store arrives with the messages routes; until then the route takes it from the runtime if present.
-  api = await startApi({}, { runtime: Object.assign(Object.create(rt) as Runtime, { replay: guard }) });
-  noReplay = await startApi({}, { runtime: rt });
+  // Nonces go to the runtime's replay store (PostgreSQL or PGlite, shared by every replica); a runtime without
+  // one must refuse (503) rather than let a replay through.
+  api = await startApi({}, { runtime: rt });
+  noReplay = await startApi({}, { runtime: Object.assign(Object.create(rt) as Runtime, { replay: undefined }) });
   await api.call('POST', '/v1/keys', { body: { name: 'cb', type: 'ed25519' } });
 });
 afterAll(async () => {

@@ -34,6 +34,19 @@ interface ConnectionState {
   busy: number;
 }
 
+/** Responses a draining server asked to close their connection (`Connection: close`); nothing may lift that. */
+const closing = new WeakSet<ServerResponse>();
+
+/** True when the server is draining and this response must close its connection. */
+export function mustClose(res: ServerResponse): boolean {
+  return closing.has(res);
+}
+
+function markClosing(res: ServerResponse): void {
+  closing.add(res);
+  res.setHeader('Connection', 'close');
+}
+
 export function createDrainingServer(handler: RequestListener, decorate?: (res: ServerResponse) => void): DrainingServer {
   const connections = new Map<Socket, ConnectionState>();
   const responses = new Set<ServerResponse>();
@@ -49,7 +62,7 @@ export function createDrainingServer(handler: RequestListener, decorate?: (res: 
     state.requests++;
     state.busy++;
     responses.add(res);
-    if (draining) res.setHeader('Connection', 'close');
+    if (draining) markClosing(res);
     decorate?.(res);
     res.once('close', () => {
       state.busy--;
@@ -70,7 +83,7 @@ export function createDrainingServer(handler: RequestListener, decorate?: (res: 
     drain(graceMs) {
       draining ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const res of responses) if (!res.headersSent) res.setHeader('Connection', 'close');
+        for (const res of responses) if (!res.headersSent) markClosing(res);
         for (const [socket, state] of connections) closeIfIdle(socket, state);
         const fresh = setTimeout(() => {
           for (const [socket, state] of connections) if (state.requests === 0) socket.destroy();

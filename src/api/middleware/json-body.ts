@@ -15,6 +15,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import getRawBody from 'raw-body';
 import { PaysealError } from '../../errors.ts';
+import { mustClose } from '../drain.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -86,8 +87,8 @@ export function jsonBody() {
     }
     getRawBody(req, { length: req.headers['content-length'], limit: BODY_LIMIT_BYTES, encoding: 'utf-8' }).then(
       (text) => {
-        // Read to the end: the connection may be kept alive again.
-        res.removeHeader('Connection');
+        // Read to the end: the connection may be kept alive again, unless the server is draining.
+        if (!mustClose(res)) res.removeHeader('Connection');
         try {
           req.body = parseJson(text);
         } catch (e) {

@@ -39,7 +39,7 @@ export interface StoredKeyEvent {
 /** Every event recorded about key `key`, oldest first. */
 export async function selectKeyEvents(q: Queryable, key: string): Promise<StoredKeyEvent[]> {
   const rows = await q.query<{ id: string; ts: unknown; actor: string; op: string; version: number | null; detail: unknown }>(
-    'SELECT id::text AS id, ts, actor, op, version, detail FROM key_events WHERE key = $1 ORDER BY id',
+    'SELECT id::text AS id, ts, actor, op, version, detail FROM key_events WHERE key = $1 ORDER BY key_events.id',
     [key],
   );
   return rows.map((r) => ({
