@@ -12,6 +12,7 @@ import { assertKeyName } from '../grammar.ts';
 import { mutate, type KeyContext } from './mutate.ts';
 import { recordEvent } from './store/events.ts';
 import { insertImportedVersion, insertKey, selectKey, setLatest } from './store/key-rows.ts';
+import { keyCreateDigests, keyRotateDigests } from '../ledger/format/digests.ts';
 
 function versionRow(name: string, version: number, imported: ReturnType<typeof importPublicKey>) {
   return {
@@ -36,12 +37,14 @@ function detailOf(imported: ReturnType<typeof importPublicKey>): Record<string, 
 export async function importKey(ctx: KeyContext, name: string, input: PublicKeyImport, actor: string): Promise<void> {
   assertKeyName(name);
   const imported = importPublicKey(input);
-  await mutate(ctx, async (tx) => {
+  await mutate(ctx, async (tx, record) => {
     if (!(await insertKey(tx, name, imported.spec.type, null, null, 'imported'))) {
       throw new PaysealError('key_exists', `key ${name} already exists`);
     }
     await insertImportedVersion(tx, versionRow(name, 1, imported));
     await recordEvent(tx, { actor, op: 'key_create', key: name, version: 1, detail: detailOf(imported) });
+    // In the ledger like a generated key: the auditor sees which public key the partner's name stood for, and when.
+    record({ actor, op: 'key.create', key: name, key_version: 1, ...keyCreateDigests(imported.spec.type, null, imported.publicPem) });
   });
 }
 
@@ -49,7 +52,7 @@ export async function importKey(ctx: KeyContext, name: string, input: PublicKeyI
 export async function importVersion(ctx: KeyContext, name: string, input: PublicKeyImport, actor: string): Promise<number> {
   assertKeyName(name);
   const imported = importPublicKey(input);
-  return mutate(ctx, async (tx) => {
+  return mutate(ctx, async (tx, record) => {
     const k = await selectKey(tx, name, true);
     if (!k) throw new PaysealError('key_not_found', `key ${name} does not exist`);
     if (k.origin !== 'imported') {
@@ -62,6 +65,7 @@ export async function importVersion(ctx: KeyContext, name: string, input: Public
     await insertImportedVersion(tx, versionRow(name, version, imported));
     await setLatest(tx, name, version, null);
     await recordEvent(tx, { actor, op: 'key_rotate', key: name, version, detail: detailOf(imported) });
+    record({ actor, op: 'key.rotate', key: name, key_version: version, ...keyRotateDigests(imported.publicPem) });
     return version;
   });
 }

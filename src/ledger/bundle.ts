@@ -8,6 +8,7 @@
  */
 import { resolveKeyType } from '../crypto/index.ts';
 import { stateOf } from '../keys/key-info.ts';
+import { signingState } from '../keys/signing-version.ts';
 import type { Queryable } from '../keys/store/db.ts';
 import { selectAllKeys } from '../keys/store/key-rows.ts';
 import type { VersionState } from '../keys/types.ts';
@@ -26,7 +27,7 @@ export interface BundleVersionDoc {
 export interface BundleDoc {
   readonly format: typeof BUNDLE_FORMAT;
   readonly issued_at: string;
-  readonly keys: readonly { readonly name: string; readonly type: string; readonly min_version: number; readonly versions: readonly BundleVersionDoc[] }[];
+  readonly keys: readonly { readonly name: string; readonly type: string; readonly origin?: 'imported'; readonly min_version: number; readonly versions: readonly BundleVersionDoc[] }[];
   /** The ledger key's newest public half; null only before the ledger key exists (never once a runtime opened). */
   readonly ledger_public_key_pem: string | null;
 }
@@ -38,18 +39,20 @@ export async function buildBundle(q: Queryable, now: Date = new Date()): Promise
   for (const k of keys) {
     if (resolveKeyType(k.type).purpose !== 'sign') continue;
     const vs: BundleVersionDoc[] = [];
+    // The signing version from the stored times (a pre-published version is `pending` until it takes over).
+    const { signing } = signingState(versions.filter((v) => v.key === k.name), now.getTime());
     for (const v of versions) {
       if (v.key !== k.name || v.public_pem === null) continue;
       vs.push({
         version: v.version,
-        state: stateOf(v, k.latest_version),
+        state: stateOf(v, signing),
         created_at: v.created_at,
         ...(v.revoked_at !== null ? { revoked_at: v.revoked_at } : {}),
         public_key_pem: v.public_pem,
       });
       if (k.name === LEDGER_KEY_NAME && v.version === k.latest_version) ledgerPem = v.public_pem;
     }
-    if (vs.length > 0) out.push({ name: k.name, type: k.type, min_version: k.min_version, versions: vs });
+    if (vs.length > 0) out.push({ name: k.name, type: k.type, ...(k.origin === 'imported' ? { origin: 'imported' as const } : {}), min_version: k.min_version, versions: vs });
   }
   return { format: BUNDLE_FORMAT, issued_at: now.toISOString(), keys: out, ledger_public_key_pem: ledgerPem };
 }

@@ -21,7 +21,8 @@ import { MAX_VERSION, isName } from '../grammar.ts';
 import { LEDGER_KEY_NAME } from '../ledger/format/checkpoint.ts';
 
 export const BUNDLE_FORMAT = 'payseal-bundle/1';
-export const VERSION_STATES = ['active', 'retired', 'revoked', 'destroyed'] as const;
+/** `pending`: published ahead of taking over signing (rotation with pre-publication, docs/keys.md); it verifies. */
+export const VERSION_STATES = ['active', 'retired', 'pending', 'revoked', 'destroyed'] as const;
 export type VersionState = (typeof VERSION_STATES)[number];
 
 export interface BundleVersion {
