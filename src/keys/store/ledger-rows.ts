@@ -61,6 +61,37 @@ function checkpointRow(r: Row): CheckpointRow {
   return { seq: Number(r.seq), hash: String(r.hash), ts: String(r.ts), key: String(r.key), key_version: Number(r.key_version), signature: String(r.signature) };
 }
 
+const INSERT_COLUMNS = 'seq, ts, actor, op, key, key_version, input_sha256, output_sha256, prev, hash';
+const UNNEST_ROWS = 'unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[])';
+/** 32 zero bytes: the head row's hash before the first entry. */
+const EMPTY_HEAD = { seq: 0, hash: '0'.repeat(64) };
+
+/** The ten columns as arrays, $1..$10 of UNNEST_ROWS. */
+function columns(rows: readonly LedgerRow[]): unknown[][] {
+  const column = <K extends keyof LedgerRow>(k: K) => rows.map((r) => r[k]);
+  return [column('seq'), column('ts'), column('actor'), column('op'), column('key'), column('key_version'), column('input_sha256'), column('output_sha256'), column('prev'), column('hash')];
+}
+
+/**
+ * The one-statement append (group commit's fast path): moves the head from `expected` to the last of `rows` and
+ * inserts `rows`, in one statement (its own transaction), only if the head is still `expected`. The UPDATE takes
+ * the head row's lock; a concurrent append from another process waits for it and then finds the head moved
+ * (PostgreSQL re-checks the WHERE on the row's newest version), so it inserts nothing. Returns false when the
+ * head was not `expected`: re-read it, chain again, retry.
+ */
+export async function appendIfHead(q: Queryable, expected: LedgerHeadRow | null, rows: readonly LedgerRow[]): Promise<boolean> {
+  const last = rows.at(-1);
+  if (last === undefined) return true;
+  const from = expected ?? EMPTY_HEAD;
+  const inserted = await q.query(
+    `WITH moved AS (UPDATE ledger_head SET seq = $11, hash = $12 WHERE seq = $13 AND hash = $14 RETURNING 1)
+     INSERT INTO ledger_entries (${INSERT_COLUMNS}) SELECT * FROM ${UNNEST_ROWS} WHERE EXISTS (SELECT 1 FROM moved) RETURNING 1 AS one`,
+    [...columns(rows), last.seq, last.hash, from.seq, from.hash],
+  );
+  if (inserted.length !== 0 && inserted.length !== rows.length) throw new PaysealError('internal', `the ledger append inserted ${inserted.length} of ${rows.length} entries`);
+  return inserted.length === rows.length;
+}
+
 /**
  * Inside the caller's transaction: locks the head row (every other append, from any process, waits here until
  * this transaction ends), asks `chain` for the entries that follow the head (null: the ledger is empty), inserts
@@ -73,24 +104,8 @@ export async function appendLedgerRows(tx: Queryable, chain: (head: LedgerHeadRo
   const rows = chain(Number(head.seq) === 0 ? null : { seq: Number(head.seq), hash: head.hash });
   const last = rows.at(-1);
   if (last === undefined) return rows;
-  const column = <K extends keyof LedgerRow>(k: K) => rows.map((r) => r[k]);
   // One statement for the whole batch: unnest of one array per column (a batch may hold a thousand entries).
-  await tx.query(
-    `INSERT INTO ledger_entries (seq, ts, actor, op, key, key_version, input_sha256, output_sha256, prev, hash)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[])`,
-    [
-      column('seq'),
-      column('ts'),
-      column('actor'),
-      column('op'),
-      column('key'),
-      column('key_version'),
-      column('input_sha256'),
-      column('output_sha256'),
-      column('prev'),
-      column('hash'),
-    ],
-  );
+  await tx.query(`INSERT INTO ledger_entries (${INSERT_COLUMNS}) SELECT * FROM ${UNNEST_ROWS}`, columns(rows));
   await tx.query('UPDATE ledger_head SET seq = $1, hash = $2', [last.seq, last.hash]);
   return rows;
 }
