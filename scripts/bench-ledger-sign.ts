@@ -10,21 +10,51 @@
  * neither; a server idles while the other is measured. The ledger-on server's /metrics says how many entries
  * each group-commit transaction carried.
  *
- * PAYSEAL_BENCH_HTTP_MS (default 8000) is one phase; a quarter of it warms each server up.
+ * With `--postgres` (and DATABASE_URL set) both servers use PostgreSQL instead, each in a schema of its own
+ * (dropped afterwards): the ledger's writes then run in PostgreSQL's processes rather than on the service's
+ * event loop, as in a production deployment.
+ *
+ * PAYSEAL_BENCH_HTTP_MS (default 8000) is one phase; a quarter of it warms each server up. `--connections N`
+ * changes the concurrency (default CONNECTIONS, as `npm run bench`).
  */
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { CONNECTIONS, call, cannon, merge, startServer, type Phase, type ServerHandle } from './bench-http.ts';
 
 const PHASE_MS = Number(process.env.PAYSEAL_BENCH_HTTP_MS ?? 8000);
+const at = process.argv.indexOf('--connections');
+const connections = at === -1 ? CONNECTIONS : Number(process.argv[at + 1]);
 const KEY = 'bench-p256';
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const adminToken = randomBytes(24).toString('base64url');
 const env = { ...process.env, PAYSEAL_KEK: randomBytes(32).toString('base64'), PAYSEAL_ADMIN_TOKEN: adminToken };
+const postgres = process.argv.includes('--postgres');
+if (postgres && !process.env.DATABASE_URL) throw new Error('--postgres needs DATABASE_URL');
+const schemas = postgres ? [`bench_on_${randomBytes(4).toString('hex')}`, `bench_off_${randomBytes(4).toString('hex')}`] : [];
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+const urlFor = (schema: string) => {
+  const u = new URL(process.env.DATABASE_URL as string);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+};
+for (const schema of schemas) await admin(`CREATE SCHEMA ${schema}`);
+const store = postgres ? 'PostgreSQL (DATABASE_URL), a schema each' : 'a fresh embedded PGlite each';
 const load = loadavg()[0] ?? 0;
-log('starting payseal (ledger on) and payseal (ledger off), each on a fresh embedded PGlite');
-const [on, off] = await Promise.all([startServer('payseal', env), startServer('payseal-ledger-off', env)]);
+log(`starting payseal (ledger on) and payseal (ledger off), on ${store}`);
+const [on, off] = await Promise.all([
+  startServer('payseal', postgres ? { ...env, PAYSEAL_BENCH_DATABASE_URL: urlFor(schemas[0] as string), PAYSEAL_RATE_LIMIT_RPS: '0' } : env),
+  startServer('payseal-ledger-off', postgres ? { ...env, PAYSEAL_BENCH_DATABASE_URL: urlFor(schemas[1] as string), PAYSEAL_RATE_LIMIT_RPS: '0' } : env),
+]);
 
 async function prepare(server: ServerHandle): Promise<{ token: string }> {
   await call(server.url, 'POST', '/v1/keys', adminToken, { name: KEY, type: 'ecdsa-p256' });
@@ -48,7 +78,7 @@ try {
     method: 'POST' as const,
     headers: { authorization: `Bearer ${tokens.get(server)}`, 'content-type': 'application/json' },
     body,
-    connections: CONNECTIONS,
+    connections,
     duration: Math.max(0.05, ms / 1000),
     sampleInt: Math.max(10, Math.min(250, ms / 4)),
   });
@@ -71,10 +101,10 @@ try {
   const row = (p: Phase) =>
     `| ${p.label} | ${Math.round(p.requestsPerSecond).toLocaleString('en')} | ${p.latencyMs.p50} / ${p.latencyMs.p99} ms | ${cores(p)} | ${p.loadgenCores.toFixed(2)} | ${p.non2xx + p.errors} |`;
   const ratio = ledgerOn.requestsPerSecond / ledgerOff.requestsPerSecond;
-  console.log(`### Single-sign throughput, ledger on against ledger off (same run)`);
+  console.log(`### Single-sign throughput, ledger on against ledger off (same run, ${postgres ? 'PostgreSQL' : 'embedded PGlite'})`);
   console.log('');
   console.log(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; Node ${process.version}; load average ${load.toFixed(2)} at the start (other processes share this machine).`);
-  console.log(`${CONNECTIONS} connections, ECDSA P-256, one 256-byte message per request, ${PHASE_MS / 1000} s per phase, order on, off, off, on; the rates are the means of the two phases.`);
+  console.log(`Store: ${store}. ${connections} connections, ECDSA P-256, one 256-byte message per request, ${PHASE_MS / 1000} s per phase, order on, off, off, on; the rates are the means of the two phases.`);
   console.log('');
   console.log('| server | signatures/s | latency p50 / p99 | server cores | load-generator cores | failed |');
   console.log('| --- | --- | --- | --- | --- | --- |');
@@ -85,4 +115,5 @@ try {
     `Group commit: ${entries.toLocaleString('en')} entries in ${batches.toLocaleString('en')} transactions during the measured phases (${(entries / batches).toFixed(1)} per transaction); failed batches: ${failed}.`);
 } finally {
   await Promise.all([on.stop(), off.stop()]);
+  for (const schema of schemas) await admin(`DROP SCHEMA ${schema} CASCADE`);
 }

@@ -84,7 +84,8 @@ async function startPayseal(ledger: 'on' | 'off' = 'on'): Promise<{ url: string;
     ...process.env,
     HOST: '127.0.0.1',
     PORT: '0',
-    DATABASE_URL: '',
+    // scripts/bench-ledger-sign.ts --postgres gives each server its own schema; otherwise embedded PGlite.
+    DATABASE_URL: process.env.PAYSEAL_BENCH_DATABASE_URL ?? '',
     PAYSEAL_DATA_DIR: dataDir,
     PAYSEAL_LOG_LEVEL: process.env.PAYSEAL_LOG_LEVEL ?? 'info',
   });

@@ -178,7 +178,7 @@ describe.each(testBackends())('the ledger through the API on %s', (backend) => {
     expect([last?.op, last?.key_version, last?.actor]).toEqual(['key.rotate', 2, 'system:scheduler']);
     const metrics = (await request(api.url, 'GET', '/metrics')).text;
     const value = (series: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1]);
-    expect(value('payseal_ledger_entries_total')).toBeGreaterThan(5);
+    expect(value('payseal_ledger_entries_total')).toBeGreaterThanOrEqual(4); // the signatures made above
     expect(value('payseal_ledger_batches_total{result="committed"}')).toBeGreaterThan(0);
     expect(value('payseal_ledger_batches_total{result="failed"}')).toBe(0);
     expect(value('payseal_ledger_checkpoints_total{result="signed"}')).toBeGreaterThan(0);

@@ -1,9 +1,11 @@
 /**
  * The ledger appender: group commit over a LedgerStore, and the checkpoints.
  *
- * Concurrent append() calls are gathered for at most `maxDelayMs` (or until `maxBatch` drafts wait), then
- * written with ONE store.appendBatch, so a burst of signatures costs one transaction, not one each. One batch
- * is in flight at a time per appender; the next forms while it commits. A caller's promise resolves only after
+ * Concurrent append() calls are gathered, then written with ONE store.appendBatch, so a burst of signatures
+ * costs one transaction, not one each. One batch is in flight at a time per appender; the next forms while it
+ * commits (group commit: the busier the ledger, the larger the batches). With nothing in flight a draft waits
+ * `maxDelayMs` for companions (default 0: only for those that arrive in the same turn of the event loop, so an
+ * idle service adds no delay); a batch of `maxBatch` drafts is written at once. A caller's promise resolves only after
  * its batch committed (DESIGN.md "The ledger": a signature is returned only after its entry is durable); when
  * the store fails, every caller of that batch rejects with `unavailable` (503) and none is resolved without
  * its entry.
@@ -20,7 +22,7 @@ import { checkDraft, type ChainHead, type LedgerDraft, type LedgerEntry } from '
 import type { LedgerStore } from './ledger-store.ts';
 
 export interface AppenderOptions {
-  /** Longest a draft waits for companions before its batch is written (default 2 ms). */
+  /** With no batch in flight, how long a draft waits for companions (default 0: the rest of this event-loop turn). */
   readonly maxDelayMs?: number;
   /** Drafts per batch; a batch this full is written at once (default 256). A larger appendAll goes alone. */
   readonly maxBatch?: number;
@@ -67,7 +69,8 @@ export class LedgerAppender {
   readonly #onError: (error: unknown) => void;
   #queue: Unit[] = [];
   #queued = 0;
-  #timer: NodeJS.Timeout | null = null;
+  /** Cancels the pending flush, if one is scheduled. */
+  #timer: (() => void) | null = null;
   #inFlight: Promise<void> | null = null;
   #checkpoints: Promise<void> = Promise.resolve();
   #interval: NodeJS.Timeout | null = null;
@@ -76,7 +79,7 @@ export class LedgerAppender {
 
   constructor(store: LedgerStore, options: AppenderOptions) {
     this.#store = store;
-    this.#maxDelayMs = options.maxDelayMs ?? 2;
+    this.#maxDelayMs = options.maxDelayMs ?? 0;
     this.#maxBatch = options.maxBatch ?? 256;
     this.#every = options.checkpointEvery ?? 1000;
     this.#seconds = options.checkpointSeconds ?? 60;
@@ -113,7 +116,7 @@ export class LedgerAppender {
       this.#queue.push({ drafts: checked, resolve, reject });
       this.#queued += checked.length;
       if (this.#queued >= this.#maxBatch) this.#flush();
-      else this.#timer ??= setTimeout(() => this.#flush(), this.#maxDelayMs);
+      else if (this.#inFlight === null) this.#timer ??= this.#schedule();
     });
   }
 
@@ -142,11 +145,18 @@ export class LedgerAppender {
     await this.#checkpoints;
   }
 
-  #flush(): void {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
+  #schedule(): () => void {
+    if (this.#maxDelayMs > 0) {
+      const t = setTimeout(() => this.#flush(), this.#maxDelayMs);
+      return () => clearTimeout(t);
     }
+    const i = setImmediate(() => this.#flush());
+    return () => clearImmediate(i);
+  }
+
+  #flush(): void {
+    this.#timer?.();
+    this.#timer = null;
     if (this.#inFlight !== null || this.#queue.length === 0) return;
     const units: Unit[] = [];
     let count = 0;

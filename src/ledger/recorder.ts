@@ -28,7 +28,10 @@ export class LedgerRecorder implements TransactionalRecorder {
   async recordIn(tx: Queryable, records: readonly OperationRecord[]): Promise<() => void> {
     const ts = this.now().toISOString();
     const entries = await this.store.appendIn(tx, records.map((r) => checkDraft({ ts, ...r })));
-    return () => this.appender.committed(entries);
+    return () => {
+      this.store.noteCommitted(entries);
+      this.appender.committed(entries);
+    };
   }
 }
 

@@ -1,23 +1,19 @@
 /**
- * All SQL about the ledger (migration 004): entries, the one-row head and signed checkpoints. The chaining itself
- * (seq, prev, hash) is computed by src/ledger/format/entry.ts and handed in as `chain`: this file only holds the
- * head lock, stores what it is given and reads it back, so the same SQL serves PostgreSQL and PGlite.
+ * All SQL about the ledger (migration 004): batches of entries, the one-row head and signed checkpoints. The
+ * chaining itself (seq, prev, hash) and the lines' format are src/ledger's (format/entry.ts, format/export.ts):
+ * this file holds the head's lock, stores the batches it is given and reads them back, with the same SQL on
+ * PostgreSQL and PGlite.
  */
 import { PaysealError } from '../../errors.ts';
 import type { Queryable, Row } from './db.ts';
 
-/** An entry as stored: exactly the members of a ledger entry (src/ledger/format/entry.ts). */
-export interface LedgerRow {
-  readonly seq: number;
-  readonly ts: string;
-  readonly actor: string;
-  readonly op: string;
-  readonly key: string | null;
-  readonly key_version: number | null;
-  readonly input_sha256: string | null;
-  readonly output_sha256: string | null;
-  readonly prev: string;
-  readonly hash: string;
+/** One appended batch: entries first_seq..last_seq as export lines (one JSON object per line, each ending in \n). */
+export interface LedgerBatchRow {
+  readonly first_seq: number;
+  readonly last_seq: number;
+  /** The hash of entry last_seq: the head once this batch is in. */
+  readonly last_hash: string;
+  readonly lines: string;
 }
 
 export interface LedgerHeadRow {
@@ -34,65 +30,55 @@ export interface CheckpointRow {
   readonly signature: string;
 }
 
-// seq is read as text (bigint; pg would parse it as a string anyway). ORDER BY names the table's column, since an
-// output column named seq (the text) would sort '10' before '2'.
-const ENTRY_COLUMNS = 'seq::text AS seq, ts, actor, op, key, key_version, input_sha256, output_sha256, prev, hash';
+// bigint columns are read as text (pg would hand them over as strings anyway). ORDER BY names the table's
+// column, since an output column named seq (the text) would sort '10' before '2'.
 const CHECKPOINT_COLUMNS = 'seq::text AS seq, hash, ts, key, key_version, signature';
 /** unique_violation (PostgreSQL Appendix A). */
 const UNIQUE_VIOLATION = '23505';
-
-function entryRow(r: Row): LedgerRow {
-  const nullable = (v: unknown) => (v === null ? null : String(v));
-  return {
-    seq: Number(r.seq),
-    ts: String(r.ts),
-    actor: String(r.actor),
-    op: String(r.op),
-    key: nullable(r.key),
-    key_version: r.key_version === null ? null : Number(r.key_version),
-    input_sha256: nullable(r.input_sha256),
-    output_sha256: nullable(r.output_sha256),
-    prev: String(r.prev),
-    hash: String(r.hash),
-  };
-}
+/** 32 zero bytes: the head row's hash before the first entry. */
+const EMPTY_HEAD: LedgerHeadRow = { seq: 0, hash: '0'.repeat(64) };
 
 function checkpointRow(r: Row): CheckpointRow {
   return { seq: Number(r.seq), hash: String(r.hash), ts: String(r.ts), key: String(r.key), key_version: Number(r.key_version), signature: String(r.signature) };
 }
 
+function checkFollows(batch: LedgerBatchRow, head: LedgerHeadRow): void {
+  if (batch.first_seq !== head.seq + 1 || batch.last_seq < batch.first_seq) throw new PaysealError('internal', `a ledger batch ${batch.first_seq}-${batch.last_seq} does not follow the head at ${head.seq}`);
+}
+
 /**
- * Inside the caller's transaction: locks the head row (every other append, from any process, waits here until
- * this transaction ends), asks `chain` for the entries that follow the head (null: the ledger is empty), inserts
- * them and moves the head. They commit or roll back with the caller's transaction.
+ * The one-statement append (group commit's fast path): moves the head from `expected` to the batch's last entry
+ * and stores the batch, in one statement (its own transaction), only if the head is still `expected`. The
+ * UPDATE takes the head row's lock; a concurrent append from another process waits for it, then finds the head
+ * moved (PostgreSQL re-checks the WHERE on the row's newest version) and stores nothing. Returns false when the
+ * head was not `expected`: read it again, chain again, retry.
  */
-export async function appendLedgerRows(tx: Queryable, chain: (head: LedgerHeadRow | null) => readonly LedgerRow[]): Promise<readonly LedgerRow[]> {
-  const heads = await tx.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM ledger_head FOR UPDATE');
-  const head = heads[0];
-  if (head === undefined) throw new PaysealError('internal', 'the ledger head row is missing');
-  const rows = chain(Number(head.seq) === 0 ? null : { seq: Number(head.seq), hash: head.hash });
-  const last = rows.at(-1);
-  if (last === undefined) return rows;
-  const column = <K extends keyof LedgerRow>(k: K) => rows.map((r) => r[k]);
-  // One statement for the whole batch: unnest of one array per column (a batch may hold a thousand entries).
-  await tx.query(
-    `INSERT INTO ledger_entries (seq, ts, actor, op, key, key_version, input_sha256, output_sha256, prev, hash)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[])`,
-    [
-      column('seq'),
-      column('ts'),
-      column('actor'),
-      column('op'),
-      column('key'),
-      column('key_version'),
-      column('input_sha256'),
-      column('output_sha256'),
-      column('prev'),
-      column('hash'),
-    ],
+export async function appendIfHead(q: Queryable, expected: LedgerHeadRow | null, batch: LedgerBatchRow): Promise<boolean> {
+  const from = expected ?? EMPTY_HEAD;
+  checkFollows(batch, from);
+  const stored = await q.query(
+    `WITH moved AS (UPDATE ledger_head SET seq = $2, hash = $3 WHERE seq = $4 AND hash = $5 RETURNING 1)
+     INSERT INTO ledger_batches (first_seq, last_seq, lines) SELECT $1, $2, $6 WHERE EXISTS (SELECT 1 FROM moved) RETURNING 1 AS one`,
+    [batch.first_seq, batch.last_seq, batch.last_hash, from.seq, from.hash, batch.lines],
   );
-  await tx.query('UPDATE ledger_head SET seq = $1, hash = $2', [last.seq, last.hash]);
-  return rows;
+  return stored.length === 1;
+}
+
+/**
+ * Inside the caller's transaction: locks the head row (every other append, from any process, waits until this
+ * transaction ends), asks `chain` for the batch that follows the head (null: the ledger is empty), stores it and
+ * moves the head. They commit or roll back with the caller's transaction.
+ */
+export async function appendLockedBatch(tx: Queryable, chain: (head: LedgerHeadRow | null) => LedgerBatchRow): Promise<LedgerBatchRow> {
+  const heads = await tx.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM ledger_head FOR UPDATE');
+  const row = heads[0];
+  if (row === undefined) throw new PaysealError('internal', 'the ledger head row is missing');
+  const head = { seq: Number(row.seq), hash: row.hash };
+  const batch = chain(head.seq === 0 ? null : head);
+  checkFollows(batch, head);
+  await tx.query('INSERT INTO ledger_batches (first_seq, last_seq, lines) VALUES ($1, $2, $3)', [batch.first_seq, batch.last_seq, batch.lines]);
+  await tx.query('UPDATE ledger_head SET seq = $1, hash = $2', [batch.last_seq, batch.last_hash]);
+  return batch;
 }
 
 /** The last committed entry's seq and hash, null for an empty ledger. */
@@ -102,9 +88,18 @@ export async function selectLedgerHead(q: Queryable): Promise<LedgerHeadRow | nu
   return head === undefined || Number(head.seq) === 0 ? null : { seq: Number(head.seq), hash: head.hash };
 }
 
-/** Committed entries with seq >= from, in seq order, at most `limit`. */
-export async function selectLedgerEntries(q: Queryable, from: number, limit: number): Promise<LedgerRow[]> {
-  return (await q.query(`SELECT ${ENTRY_COLUMNS} FROM ledger_entries WHERE seq >= $1 ORDER BY ledger_entries.seq LIMIT $2`, [from, limit])).map(entryRow);
+/**
+ * The batches holding entries from seq `from` up to (not including) `from + count`, in seq order: the one that
+ * contains `from` (the last to start at or before it) and those that start after it, both by the primary key.
+ */
+export async function selectLedgerBatches(q: Queryable, from: number, count: number): Promise<{ first_seq: number; lines: string }[]> {
+  const rows = await q.query<{ first_seq: string; lines: string }>(
+    `SELECT first_seq::text AS first_seq, lines FROM ledger_batches
+     WHERE first_seq >= (SELECT coalesce(max(first_seq), 1) FROM ledger_batches WHERE first_seq <= $1) AND first_seq < $2
+     ORDER BY ledger_batches.first_seq`,
+    [from, from + count],
+  );
+  return rows.map((r) => ({ first_seq: Number(r.first_seq), lines: String(r.lines) }));
 }
 
 /** Stores a checkpoint unless one of the same seq exists (another replica signed it first). */
