@@ -49,7 +49,7 @@ let before: string;
 beforeAll(() => {
   before = docState();
   crypto = bench(['--only', 'sign,bulk,keygen', '--out', notWritten], { PAYSEAL_BENCH_DSA_SAMPLES: '1' });
-  http = bench(['--only', 'http', '--write', '--out', written]);
+  http = bench(['--only', 'http,ledger', '--write', '--out', written]);
 });
 
 describe('npm run bench', () => {
@@ -76,15 +76,15 @@ describe('npm run bench', () => {
     const r = await http;
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
-    for (const target of ['single sign (ECDSA P-256', 'batch signing (1000 per request)', 'p99 latency of one sign at half the peak']) {
+    for (const target of ['single sign (ECDSA P-256', 'batch signing (1000 per request)', 'p99 latency of one sign at half the peak', 'ledger on: single sign req/s']) {
       expect(r.stdout).toMatch(new RegExp(`^\\| ${target.replace(/[()]/g, '\\$&')}[^\\n]*\\| \\*\\*(pass|miss)\\*\\* \\|$`, 'm'));
     }
-    expect(r.stdout).toMatch(/^\| ledger on: [^\n]*\*\*not built\*\* \|$/m);
     const rows = [
       'bare express, GET /empty',
       'express \\+ helmet, GET /empty',
       'express \\+ express\\.json\\(\\), POST /empty',
       'payseal POST /v1/keys/\\{name\\}/sign, one message',
+      'payseal sign, one message, ledger off',
       'payseal sign, batch_input of 1000',
       'payseal sign, batch_input of 100',
       'payseal sign, open loop at',
@@ -95,6 +95,10 @@ describe('npm run bench', () => {
       // non-2xx / errors is 0 / 0 (every request the bench timed succeeded); peak RSS and heap are numbers.
       expect(r.stdout).toMatch(new RegExp(`^\\| ${row}[^|]* \\|(?: [^|]+ \\|){5} 0 / 0 \\|(?: [^|]+ \\|){4} \\d+ \\| \\d+ \\|$`, 'm'));
     }
+    // The offline ledger verification section (scripts/bench-ledger.ts), scaled down with PAYSEAL_BENCH_MS.
+    expect(r.stdout).toMatch(/^### Offline ledger verification \([\d,]+ entries, a checkpoint every 1000, ledger key ed25519\)$/m);
+    expect(r.stdout).toMatch(/^\| `payseal ledger verify` end to end \| main \+ \d+ worker\(s\) \| \d+\.\d\d s \| [\d,]+ \|$/m);
+    expect(r.stdout).toMatch(/^Target \(DESIGN\.md\): under 10 s\. (Met|MISSED) end to end/m);
     expect(readFileSync(written, 'utf8')).toBe(r.stdout.replace(/\n$/, ''));
   });
 

@@ -67,6 +67,10 @@ describe('ledger entry hash', () => {
         expect(input.subarray(0, 32).toString('hex')).toBe(e.prev);
         expect(input.subarray(32).toString('utf8')).toBe(canonicalJson({ ...e }));
         expect(entryHash(e)).toBe(createHash('sha256').update(input).digest('hex'));
+        // The export line's fast writer (format/export.ts) too: JSON.stringify with the members in export order.
+        const full = { ...e, hash: entryHash(e) };
+        const ordered = { seq: full.seq, ts: full.ts, actor: full.actor, op: full.op, key: full.key, key_version: full.key_version, input_sha256: full.input_sha256, output_sha256: full.output_sha256, prev: full.prev, hash: full.hash };
+        expect(formatEntryLine(full)).toBe(JSON.stringify(ordered));
       }),
       { numRuns: 500 },
     );

@@ -94,10 +94,10 @@ export function chainEntries(head: ChainHead | null, drafts: readonly LedgerDraf
   let seq = head?.seq ?? 0;
   let prev = head?.hash ?? GENESIS_PREV;
   return drafts.map((d) => {
-    const unsealed = { seq: ++seq, ts: d.ts, actor: d.actor, op: d.op, key: d.key, key_version: d.key_version, input_sha256: d.input_sha256, output_sha256: d.output_sha256, prev };
-    const entry: LedgerEntry = Object.freeze({ ...unsealed, hash: entryHash(unsealed) });
+    const entry = { seq: ++seq, ts: d.ts, actor: d.actor, op: d.op, key: d.key, key_version: d.key_version, input_sha256: d.input_sha256, output_sha256: d.output_sha256, prev, hash: '' };
+    entry.hash = entryHash(entry);
     prev = entry.hash;
-    return entry;
+    return Object.freeze(entry) as LedgerEntry;
   });
 }
 
