@@ -11,19 +11,13 @@ import type { KeyEncrypter } from './operations/encrypt.ts';
 import type { KeyRewrapper } from './operations/rewrap.ts';
 import type { KeySigner } from './operations/sign.ts';
 import type { KeyVerifier } from './operations/verify.ts';
+import type { CertificateInfo } from '../crypto/import-public.ts';
 
 /** `pending` (extension): rotated in with pre-publication, published, not signing until the key's promotes_at. */
 export type VersionState = 'active' | 'retired' | 'revoked' | 'destroyed' | 'pending';
 
 /** Extension: what an imported key's X.509 certificate said (verification outside not_before..not_after is `expired`). */
-export interface VersionCertificate {
-  readonly subject: string;
-  readonly issuer: string;
-  readonly serial: string;
-  readonly not_before: string;
-  readonly not_after: string;
-  readonly fingerprint256: string;
-}
+export type VersionCertificate = CertificateInfo;
 
 export interface KeyVersionInfo {
   readonly version: number;
