@@ -33,8 +33,10 @@ describe('the store going away under a checked-out connection', () => {
         return rows[0]?.n === 1;
       };
       expect(await eventually(5_000, running, 25)).toBe(true);
+      // Listen for the outcome before the kill: the session may fail while the kill's own query is still answering.
+      const outcome = codeOfAsync(inFlight);
       await rt.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()`, [`%${marker}%`]);
-      expect(await codeOfAsync(inFlight)).toBe('unavailable');
+      expect(await outcome).toBe('unavailable');
       // The broken connection was discarded, not returned to the pool.
       for (let i = 0; i < 5; i++) expect(await rt.db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     } finally {
